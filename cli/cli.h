@@ -1,0 +1,14 @@
+/* vmfault command — shared declarations of the sub-commands. */
+#ifndef VMFAULT_CLI_H
+#define VMFAULT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+int cmd_decode(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Parse an unsigned number (decimal, or hex with 0x); false on junk or overflow. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,293 @@
+/* vmfault engine — the AArch64 backend on Unicorn.
+ *
+ * Owns the register map, the Unicorn hooks that make traps exact, and the
+ * software half of the exit path: laying an instruction's accesses out as
+ * beats, gathering store data and committing loads to registers with the
+ * architecture's extension rules.
+ */
+#include <string.h>
+
+#include "../internal.h"
+
+/* ---- registers ------------------------------------------------------------------ */
+
+static int uc_gpr(unsigned n)
+{
+    if (n <= 28)
+        return UC_ARM64_REG_X0 + (int)n;
+    if (n == 29)
+        return UC_ARM64_REG_X29;
+    if (n == 30)
+        return UC_ARM64_REG_X30;
+    return UC_ARM64_REG_SP;
+}
+
+static int uc_reg_of(unsigned reg)
+{
+    if (reg <= 31)
+        return uc_gpr(reg);
+    switch (reg) {
+    case VMF_ARM64_PC: return UC_ARM64_REG_PC;
+    case VMF_ARM64_NZCV: return UC_ARM64_REG_NZCV;
+    case VMF_ARM64_FPSR: return UC_ARM64_REG_FPSR;
+    case VMF_ARM64_FPCR: return UC_ARM64_REG_FPCR;
+    default: return -1;
+    }
+}
+
+int arm64_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *v)
+{
+    int r = uc_reg_of(reg);
+    if (r < 0)
+        return VMF_EINVAL;
+    *v = 0;
+    return uc_reg_read(vcpu->impl->uc, r, v) == UC_ERR_OK ? VMF_OK : VMF_EUNICORN;
+}
+
+int arm64_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t v)
+{
+    int r = uc_reg_of(reg);
+    if (r < 0)
+        return VMF_EINVAL;
+    return uc_reg_write(vcpu->impl->uc, r, &v) == UC_ERR_OK ? VMF_OK : VMF_EUNICORN;
+}
+
+int arm64_vreg_read(vmf_vcpu *vcpu, unsigned n, uint8_t v[16])
+{
+    if (n > 31)
+        return VMF_EINVAL;
+    uint64_t q[2] = {0, 0};
+    if (uc_reg_read(vcpu->impl->uc, UC_ARM64_REG_Q0 + (int)n, q) != UC_ERR_OK)
+        return VMF_EUNICORN;
+    memcpy(v, q, 16);
+    return VMF_OK;
+}
+
+int arm64_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t v[16])
+{
+    if (n > 31)
+        return VMF_EINVAL;
+    uint64_t q[2];
+    memcpy(q, v, 16);
+    return uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_Q0 + (int)n, q) == UC_ERR_OK ? VMF_OK : VMF_EUNICORN;
+}
+
+/* ---- hooks ----------------------------------------------------------------------- */
+
+/* One call per guest instruction, before it executes: virtual time, the exact
+ * PC (Unicorn's own PC is only exact inside memory callbacks when a code hook
+ * exists: UNICORN-NOTES.md), and slice ends. */
+static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)size;
+    struct vmf_vcpu_impl *v = user;
+    if (v->icount >= v->limit) {
+        if (v->stop == STOP_NONE)
+            v->stop = STOP_LIMIT;
+        uc_emu_stop(uc);
+        return;
+    }
+    v->icount++;
+    v->cur_pc = address;
+}
+
+static bool unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user)
+{
+    (void)uc;
+    struct vmf_vcpu_impl *v = user;
+    v->stop = STOP_UNMAPPED;
+    v->unmapped.type = type;
+    v->unmapped.addr = address;
+    v->unmapped.size = size;
+    v->unmapped.value = value;
+    return false;
+}
+
+static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct vmf_vcpu_impl *v = user;
+    v->stop = STOP_INTR;
+    v->intno = (int)intno;
+    uc_emu_stop(uc);
+}
+
+int arm64_vcpu_init(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &v->uc) != UC_ERR_OK)
+        return VMF_EUNICORN;
+    if (uc_ctl_set_cpu_model(v->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK ||
+        uc_hook_add(v->uc, &v->h_code, UC_HOOK_CODE, (void *)code_hook, v, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(v->uc, &v->h_unmapped, UC_HOOK_MEM_UNMAPPED, (void *)unmapped_hook, v, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(v->uc, &v->h_intr, UC_HOOK_INTR, (void *)intr_hook, v, 1, 0) != UC_ERR_OK) {
+        uc_close(v->uc);
+        v->uc = NULL;
+        return VMF_EUNICORN;
+    }
+    v->limit = UINT64_MAX;
+    return VMF_OK;
+}
+
+void arm64_vcpu_fini(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    if (v->uc)
+        uc_close(v->uc);
+    v->uc = NULL;
+}
+
+/* ---- the instruction in flight --------------------------------------------------- */
+
+static uint64_t gpr(vmf_vcpu *vcpu, unsigned n, bool sp)
+{
+    uint64_t x = 0;
+    if (n == 31 && !sp)
+        return 0; /* XZR */
+    uc_reg_read(vcpu->impl->uc, uc_gpr(n), &x);
+    return x;
+}
+
+static void set_gpr(vmf_vcpu *vcpu, unsigned n, bool sp, uint64_t x)
+{
+    if (n == 31 && !sp)
+        return; /* XZR: writes are ignored */
+    uc_reg_write(vcpu->impl->uc, uc_gpr(n), &x);
+}
+
+int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *exit)
+{
+    memset(fl, 0, sizeof(*fl));
+    fl->pc = pc;
+    fl->icount = vcpu->impl->icount;
+    const uint8_t *code = memmap_host(&vcpu->vm->impl->map, pc, 4);
+    if (!code) {
+        if (exit)
+            exit_error(exit, VMF_ENOENT, "cannot read the instruction at pc 0x%llx: not in RAM",
+                       (unsigned long long)pc);
+        return VMF_ENOENT;
+    }
+    fl->word = (uint32_t)code[0] | (uint32_t)code[1] << 8 | (uint32_t)code[2] << 16 | (uint32_t)code[3] << 24;
+    int st = vmf_arm64_decode(fl->word, &fl->acc);
+    if (st) {
+        if (exit)
+            exit_error(exit, st, "instruction 0x%08x (%s) at pc 0x%llx accesses a reservation but cannot be emulated: %s",
+                       fl->word, fl->acc.mnemonic ? fl->acc.mnemonic : "?", (unsigned long long)pc,
+                       vmf_strerror(st));
+        return st;
+    }
+    const vmf_arm64_access *a = &fl->acc;
+    uint64_t rn = a->rn == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rn, true);
+    uint64_t rm = a->rm == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rm, false);
+    fl->addr = vmf_arm64_address(a, rn, rm, pc, &fl->new_base);
+    /* One beat per register, split into 8-byte halves for 16-byte registers. */
+    unsigned piece = a->size > 8 ? 8 : a->size;
+    unsigned per = a->size / piece;
+    if (a->nregs * per > VMF_MAX_BEATS) {
+        if (exit)
+            exit_error(exit, VMF_EUNSUPP, "instruction 0x%08x at pc 0x%llx moves too many bytes", fl->word,
+                       (unsigned long long)pc);
+        return VMF_EUNSUPP;
+    }
+    for (unsigned r = 0; r < a->nregs; r++)
+        for (unsigned p = 0; p < per; p++) {
+            struct beat *b = &fl->beats[fl->nbeats++];
+            b->elem = (uint8_t)r;
+            b->offset = (uint8_t)(p * piece);
+            b->size = (uint8_t)piece;
+            b->addr = fl->addr + (uint64_t)r * a->size + p * piece;
+        }
+    fl->active = true;
+    return VMF_OK;
+}
+
+int arm64_gather_store_data(vmf_vcpu *vcpu, struct inflight *fl)
+{
+    const vmf_arm64_access *a = &fl->acc;
+    if (a->access == VMF_ACCESS_READ)
+        return VMF_OK;
+    for (unsigned i = 0; i < fl->nbeats; i++) {
+        struct beat *b = &fl->beats[i];
+        unsigned rt = a->rt[b->elem];
+        uint64_t x;
+        if (a->vreg) {
+            uint8_t v[16];
+            arm64_vreg_read(vcpu, rt, v);
+            memcpy(&x, v + b->offset, 8);
+        } else {
+            x = gpr(vcpu, rt, false);
+        }
+        b->data = b->size >= 8 ? x : x & (((uint64_t)1 << (8 * b->size)) - 1);
+    }
+    return VMF_OK;
+}
+
+static uint64_t extend(uint64_t x, const vmf_arm64_access *a)
+{
+    unsigned bits = 8u * a->size;
+    if (a->sign_extend && bits < 64) {
+        uint64_t sign = (uint64_t)1 << (bits - 1);
+        x = (x ^ sign) - sign;
+    }
+    if (!a->dest64)
+        x &= 0xffffffffu; /* a W register write clears bits 63:32 */
+    return x;
+}
+
+int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl)
+{
+    const vmf_arm64_access *a = &fl->acc;
+    if (a->access & VMF_ACCESS_READ) {
+        for (unsigned r = 0; r < a->nregs; r++) {
+            if (a->vreg) {
+                uint8_t v[16] = {0}; /* an FP/SIMD load zeroes the rest of the vector */
+                for (unsigned i = 0; i < fl->nbeats; i++)
+                    if (fl->beats[i].elem == r)
+                        memcpy(v + fl->beats[i].offset, &fl->beats[i].data, fl->beats[i].size);
+                arm64_vreg_write(vcpu, a->rt[r], v);
+            } else {
+                uint64_t x = 0;
+                for (unsigned i = 0; i < fl->nbeats; i++)
+                    if (fl->beats[i].elem == r)
+                        x = fl->beats[i].data;
+                set_gpr(vcpu, a->rt[r], false, extend(x, a));
+            }
+        }
+    }
+    if (a->rs != VMF_A64_NO_REG)
+        set_gpr(vcpu, a->rs, false, 0); /* store-exclusive status: the store happened */
+    if (a->writeback)
+        set_gpr(vcpu, a->rn, true, fl->new_base);
+    uint64_t next = fl->pc + 4;
+    uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_PC, &next);
+    fl->active = false;
+    return VMF_OK;
+}
+
+int arm64_save(vmf_vcpu *vcpu, struct inflight *fl)
+{
+    const vmf_arm64_access *a = &fl->acc;
+    for (unsigned r = 0; r < a->nregs; r++) {
+        if (a->vreg)
+            arm64_vreg_read(vcpu, a->rt[r], fl->saved_v[r]);
+        else
+            fl->saved_x[r] = gpr(vcpu, a->rt[r], false);
+    }
+    if (a->rn != VMF_A64_NO_REG)
+        fl->saved_rn = gpr(vcpu, a->rn, true);
+    return VMF_OK;
+}
+
+int arm64_undo(vmf_vcpu *vcpu, struct inflight *fl)
+{
+    const vmf_arm64_access *a = &fl->acc;
+    for (unsigned r = 0; r < a->nregs; r++) {
+        if (a->vreg)
+            arm64_vreg_write(vcpu, a->rt[r], fl->saved_v[r]);
+        else
+            set_gpr(vcpu, a->rt[r], false, fl->saved_x[r]);
+    }
+    if (a->rn != VMF_A64_NO_REG)
+        set_gpr(vcpu, a->rn, true, fl->saved_rn);
+    uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_PC, &fl->pc);
+    return VMF_OK;
+}

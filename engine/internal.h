@@ -1,0 +1,223 @@
+/* vmfault engine — private types shared by engine/ files (tests may include it). */
+#ifndef VMFAULT_ENGINE_INTERNAL_H
+#define VMFAULT_ENGINE_INTERNAL_H
+
+#include <stdarg.h>
+#include <unicorn/unicorn.h>
+
+#include "vmfault/fault.h"
+#include "vmfault/memory.h"
+#include "vmfault/vm.h"
+
+/* ---- memory map ------------------------------------------------------------ */
+
+enum region_kind {
+    REGION_RAM = 1,         /* host-backed bytes */
+    REGION_RESERVATION = 2, /* a reservation, mapped or not */
+    REGION_ANON_POOL = 3,   /* vm_memory_make_anon space not yet reserved: not accessible */
+};
+
+struct vm_memory_reservation {
+    vm_t *vm;
+    uint64_t base, size;
+    memory_fault_callback_fn callback;
+    void *cookie;
+    memory_map_iterator_fn map_iterator; /* set while a deferred mapping waits for a touch */
+    void *map_cookie;
+    bool mapped;   /* backed by frames: RAM now */
+    bool anon;     /* carved out of the anon pool */
+    uint8_t path;  /* VMF_PATH_FAST or VMF_PATH_EXIT (never DEFAULT) */
+    char name[32];
+};
+
+/* One non-overlapping guest-physical range. */
+struct region {
+    uint64_t base, size;
+    uint8_t kind;                     /* enum region_kind */
+    uint8_t *host;                    /* REGION_RAM: bytes */
+    bool owned;                       /* host was allocated by the VM */
+    vm_memory_reservation_t *res;     /* REGION_RESERVATION */
+};
+
+/* A contiguous host buffer mapped at a guest range (RAM, or one frame of a
+ * mapped reservation).  Unicorn maps these with uc_mem_map_ptr. */
+struct chunk {
+    uint64_t base, size;
+    uint8_t *host;
+};
+
+struct memmap {
+    struct region *regions; /* sorted by base */
+    size_t nregions, cap;
+    struct chunk *chunks;   /* sorted by base */
+    size_t nchunks, ccap;
+    void **owned;           /* host buffers the VM frees */
+    size_t nowned, ocap;
+    uint64_t gen;           /* bumped on every change Unicorn must see */
+};
+
+int memmap_insert(struct memmap *m, const struct region *r);
+int memmap_remove(struct memmap *m, uint64_t base);
+int memmap_check_range(uint64_t base, uint64_t size);
+/* Region holding addr, or NULL. */
+struct region *memmap_find(const struct memmap *m, uint64_t addr);
+/* Region holding all of [addr, addr+len): VMF_ENOENT when addr is in none,
+ * VMF_EBOUNDS when the access runs past the end of the region that holds addr. */
+int memmap_lookup(const struct memmap *m, uint64_t addr, uint64_t len, struct region **out);
+int memmap_add_chunk(struct memmap *m, uint64_t base, uint64_t size, uint8_t *host);
+void memmap_remove_chunks(struct memmap *m, uint64_t base, uint64_t size);
+/* Host pointer for [addr, addr+len) when it lies inside one chunk, else NULL. */
+uint8_t *memmap_host(const struct memmap *m, uint64_t addr, uint64_t len);
+int memmap_own(struct memmap *m, void *p);
+void memmap_free(struct memmap *m);
+
+/* ---- the instruction in flight --------------------------------------------- */
+
+#define VMF_MAX_BEATS 8
+
+/* One access of at most 8 bytes that an instruction makes. */
+struct beat {
+    uint64_t addr;
+    uint64_t data;      /* write: bytes to store; read: bytes loaded */
+    uint8_t size;
+    uint8_t elem;       /* which transferred register */
+    uint8_t offset;     /* byte offset inside that register's element */
+    uint8_t wmask;      /* fast path writes: bytes received so far */
+    bool done;
+};
+
+enum fast_outcome {
+    FAST_OK = 0,
+    FAST_MISMATCH,   /* Unicorn's callback is not the guest's access: finish in software */
+    FAST_RESTART,    /* restart the instruction */
+    FAST_UNHANDLED,  /* leave vmf_run with an INST_EMUL exit */
+    FAST_ERROR,      /* leave vmf_run with an ERROR exit (message in vcpu) */
+};
+
+struct inflight {
+    bool active;
+    bool fast;          /* prepared inside a fast-path callback */
+    bool aborted;       /* the fast path stopped the CPU */
+    uint8_t outcome;    /* enum fast_outcome of the abort */
+    uint64_t pc, icount;
+    uint32_t word;
+    vmf_arm64_access acc;
+    uint64_t addr, new_base;
+    uint8_t nbeats, cur;
+    struct beat beats[VMF_MAX_BEATS];
+    /* fast path undo: register values at instruction start */
+    uint64_t saved_x[VMF_A64_MAX_REGS], saved_rn;
+    uint8_t saved_v[VMF_A64_MAX_REGS][16];
+};
+
+/* ---- vCPU and VM ------------------------------------------------------------- */
+
+enum stop_reason {
+    STOP_NONE = 0,
+    STOP_LIMIT,     /* budget or request_stop */
+    STOP_UNMAPPED,  /* exit path access or access outside every region */
+    STOP_FAST,      /* fast path abort */
+    STOP_INTR,      /* CPU exception */
+    STOP_MAP,       /* memory map changed under a running vCPU */
+};
+
+struct mmio_ctx {
+    vmf_vcpu *vcpu;
+    vm_memory_reservation_t *res;
+};
+
+struct mapped_range {
+    uint64_t base, size;
+    uint8_t *host;                /* chunk, or NULL for an MMIO range */
+    vm_memory_reservation_t *res; /* MMIO range */
+    struct mmio_ctx *ctx;         /* MMIO range: Unicorn's user data (stable address) */
+};
+
+struct vmf_vcpu_impl {
+    uc_engine *uc;
+    uc_hook h_code, h_unmapped, h_intr;
+    uint64_t icount, limit;
+    uint64_t cur_pc;
+    uint8_t stop;            /* enum stop_reason */
+    bool stop_requested;
+    bool in_run;
+    int intno;
+    struct {
+        int type;
+        uint64_t addr;
+        int size;
+        int64_t value;
+    } unmapped;
+    struct inflight fl;
+    vmf_fault fault;
+    bool fault_pending;     /* fault is current (in a callback, or after INST_EMUL) */
+    bool fault_advanced;    /* advance_vcpu_fault was called */
+    bool fault_restarted;   /* restart_vcpu_fault was called */
+    bool fault_data_set;
+    char errmsg[192];
+    int errstatus;
+    /* what this vCPU's Unicorn currently maps */
+    struct mapped_range *maps;
+    size_t nmaps, mapcap;
+    uint64_t map_gen;
+};
+
+struct vmf_vm_impl {
+    enum vmf_arch arch;
+    struct memmap map;
+    uint8_t default_path;
+    bool defer_map;
+    bool map_changed_in_run;
+    vmf_fault_observer_fn observer;
+    void *observer_cookie;
+    char name[64];
+    char lasterr[192];
+    int laststatus;
+};
+
+/* Record a failure of a sel4vm-style call on the VM (for vmf_vm_last_error). */
+int vm_fail(vm_t *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Fill an ERROR exit. */
+void exit_error(vmf_exit *exit, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Tell running vCPUs that the map changed. */
+void vm_map_changed(vm_t *vm);
+
+/* ---- the fault life cycle (fault.c) ----------------------------------------- */
+
+enum dispatch {
+    DISPATCH_DONE = 0,   /* beat completed */
+    DISPATCH_RESTART,
+    DISPATCH_UNHANDLED,
+    DISPATCH_ERROR,      /* message in vcpu->impl->errmsg */
+};
+
+/* Offer one beat of the in-flight instruction to its reservation's handler. */
+int fault_dispatch(vmf_vcpu *vcpu, vm_memory_reservation_t *res, struct beat *b, uint8_t path);
+/* Turn a handler result (or a caller completing an INST_EMUL exit) into a dispatch outcome. */
+int fault_resolve(vmf_vcpu *vcpu, struct beat *b, int result);
+void vcpu_error(vmf_vcpu *vcpu, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- AArch64 backend (arch/arm64.c) ------------------------------------------ */
+
+int arm64_vcpu_init(vmf_vcpu *vcpu);
+void arm64_vcpu_fini(vmf_vcpu *vcpu);
+int arm64_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *v);
+int arm64_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t v);
+int arm64_vreg_read(vmf_vcpu *vcpu, unsigned n, uint8_t v[16]);
+int arm64_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t v[16]);
+/* Decode the instruction at pc and lay out its beats in fl (registers read now). */
+int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *exit);
+/* Fill write beats' data from the registers. */
+int arm64_gather_store_data(vmf_vcpu *vcpu, struct inflight *fl);
+/* Write loaded data, writeback and status registers; step the PC. */
+int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl);
+/* Save / restore the registers the instruction may write (fast-path undo). */
+int arm64_save(vmf_vcpu *vcpu, struct inflight *fl);
+int arm64_undo(vmf_vcpu *vcpu, struct inflight *fl);
+
+/* ---- run loop helpers (run.c) ------------------------------------------------- */
+
+int vcpu_sync_maps(vmf_vcpu *vcpu);
+int reservation_map_deferred(vm_t *vm, vm_memory_reservation_t *res);
+
+#endif

@@ -1,0 +1,485 @@
+/* vmfault engine — the run loop and both trap paths.
+ *
+ * Fast path: a reservation is a Unicorn MMIO range.  Its callbacks are matched
+ * against the decoded instruction's beats, so a fault always carries the
+ * guest's real address, size and data, whatever Unicorn split or rounded.
+ * When a callback cannot be served as the guest meant it (an unaligned access
+ * Unicorn rounded down, a result other than HANDLED/IGNORE), the callback
+ * stops the CPU, the engine undoes the half-executed instruction and finishes
+ * it in software, exactly as the exit path does.
+ *
+ * Exit path: a reservation is absent from Unicorn.  The access stops the CPU
+ * (the UNMAPPED hook), and the engine decodes and completes the instruction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Never executed: Unicorn re-translates the block holding `until` on every
+ * start, so it must not be a real guest address (UNICORN-NOTES.md). */
+#define UNTIL_NEVER 0xfffffffffffffffcull
+
+/* ---- keeping Unicorn's map in step with the VM's ---------------------------------------- */
+
+static uint64_t width_mask(unsigned size)
+{
+    return size >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * size)) - 1);
+}
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user);
+static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user);
+
+static int push_range(struct mapped_range **a, size_t *n, size_t *cap, struct mapped_range r)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct mapped_range *p = realloc(*a, ncap * sizeof(*p));
+        if (!p)
+            return VMF_ENOMEM;
+        *a = p;
+        *cap = ncap;
+    }
+    (*a)[(*n)++] = r;
+    return VMF_OK;
+}
+
+static bool same_range(const struct mapped_range *x, const struct mapped_range *y)
+{
+    return x->base == y->base && x->size == y->size && x->host == y->host && x->res == y->res;
+}
+
+int vcpu_sync_maps(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct memmap *m = &vcpu->vm->impl->map;
+    if (v->map_gen == m->gen)
+        return VMF_OK;
+    /* What Unicorn should map: every chunk, and the unmapped fast-path reservations. */
+    struct mapped_range *want = NULL;
+    size_t nwant = 0, wcap = 0;
+    int st = VMF_OK;
+    for (size_t i = 0; i < m->nchunks && !st; i++)
+        st = push_range(&want, &nwant, &wcap,
+                        (struct mapped_range){.base = m->chunks[i].base, .size = m->chunks[i].size,
+                                              .host = m->chunks[i].host});
+    for (size_t i = 0; i < m->nregions && !st; i++) {
+        const struct region *r = &m->regions[i];
+        if (r->kind == REGION_RESERVATION && !r->res->mapped && r->res->path == VMF_PATH_FAST)
+            st = push_range(&want, &nwant, &wcap, (struct mapped_range){.base = r->base, .size = r->size, .res = r->res});
+    }
+    if (st) {
+        free(want);
+        return st;
+    }
+    /* Unmap what is no longer wanted, then map what is new. */
+    size_t keep = 0;
+    for (size_t i = 0; i < v->nmaps; i++) {
+        bool wanted = false;
+        for (size_t j = 0; j < nwant && !wanted; j++)
+            wanted = same_range(&v->maps[i], &want[j]);
+        if (wanted) {
+            v->maps[keep++] = v->maps[i];
+            continue;
+        }
+        uc_mem_unmap(v->uc, v->maps[i].base, v->maps[i].size);
+        free(v->maps[i].ctx);
+    }
+    v->nmaps = keep;
+    for (size_t j = 0; j < nwant && !st; j++) {
+        bool have = false;
+        for (size_t i = 0; i < keep && !have; i++)
+            have = same_range(&v->maps[i], &want[j]);
+        if (have)
+            continue;
+        struct mapped_range r = want[j];
+        uc_err e;
+        if (r.host) {
+            e = uc_mem_map_ptr(v->uc, r.base, r.size, UC_PROT_ALL, r.host);
+        } else {
+            r.ctx = malloc(sizeof(*r.ctx));
+            if (!r.ctx) {
+                st = VMF_ENOMEM;
+                break;
+            }
+            r.ctx->vcpu = vcpu;
+            r.ctx->res = r.res;
+            e = uc_mmio_map(v->uc, r.base, r.size, mmio_read, r.ctx, mmio_write, r.ctx);
+        }
+        if (e != UC_ERR_OK) {
+            free(r.ctx);
+            st = VMF_EUNICORN;
+            break;
+        }
+        st = push_range(&v->maps, &v->nmaps, &v->mapcap, r);
+    }
+    free(want);
+    if (!st)
+        v->map_gen = m->gen;
+    return st;
+}
+
+/* ---- the fast path ---------------------------------------------------------------------------- */
+
+/* Abandon the instruction in Unicorn; the run loop finishes it. */
+static void fast_abort(struct vmf_vcpu_impl *v, uint8_t outcome)
+{
+    v->fl.aborted = true;
+    v->fl.outcome = outcome;
+    if (v->stop == STOP_NONE || v->stop == STOP_MAP)
+        v->stop = STOP_FAST;
+    uc_emu_stop(v->uc);
+}
+
+/* The in-flight record of the instruction Unicorn is executing, prepared on
+ * its first callback; NULL once the fast path has given up on it. */
+static struct inflight *fast_inflight(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct inflight *fl = &v->fl;
+    if (fl->active && fl->fast && fl->icount == v->icount && fl->pc == v->cur_pc)
+        return fl->aborted ? NULL : fl;
+    if (arm64_prepare(vcpu, fl, v->cur_pc, NULL) != VMF_OK) {
+        fl->active = true; /* so the abort is remembered for this instruction */
+        fl->fast = true;
+        fl->pc = v->cur_pc;
+        fl->icount = v->icount;
+        fast_abort(v, FAST_MISMATCH);
+        return NULL;
+    }
+    fl->fast = true;
+    arm64_save(vcpu, fl);
+    arm64_gather_store_data(vcpu, fl);
+    return fl;
+}
+
+/* The beat that holds [gpa, gpa+size), in the callback's direction. */
+static struct beat *match_beat(struct inflight *fl, uint64_t gpa, unsigned size, uint8_t dir)
+{
+    if (!(fl->acc.access & dir))
+        return NULL;
+    for (unsigned i = 0; i < fl->nbeats; i++) {
+        struct beat *b = &fl->beats[i];
+        if (gpa >= b->addr && gpa - b->addr < b->size && size <= b->size - (gpa - b->addr))
+            return b;
+    }
+    return NULL;
+}
+
+static int fast_serve(vmf_vcpu *vcpu, struct inflight *fl, struct mmio_ctx *c, struct beat *b)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    /* A beat must lie wholly in this reservation, else the software path reports it. */
+    if (b->addr < c->res->base || b->size > c->res->size - (b->addr - c->res->base))
+        return FAST_MISMATCH;
+    fl->cur = (uint8_t)(b - fl->beats);
+    switch (fault_dispatch(vcpu, c->res, b, VMF_PATH_FAST)) {
+    case DISPATCH_DONE:
+        /* A handler that changed the memory map stopped the CPU mid-instruction. */
+        return v->stop == STOP_MAP ? FAST_MISMATCH : FAST_OK;
+    case DISPATCH_RESTART: return FAST_RESTART;
+    case DISPATCH_UNHANDLED: return FAST_UNHANDLED;
+    default: return FAST_ERROR;
+    }
+}
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+    (void)uc;
+    struct mmio_ctx *c = user;
+    vmf_vcpu *vcpu = c->vcpu;
+    struct inflight *fl = fast_inflight(vcpu);
+    if (!fl)
+        return 0;
+    uint64_t gpa = c->res->base + offset;
+    struct beat *b = match_beat(fl, gpa, size, VMF_ACCESS_READ);
+    if (!b) {
+        fast_abort(vcpu->impl, FAST_MISMATCH);
+        return 0;
+    }
+    if (!b->done) {
+        int o = fast_serve(vcpu, fl, c, b);
+        if (o != FAST_OK) {
+            fast_abort(vcpu->impl, (uint8_t)o);
+            return 0;
+        }
+    }
+    return (b->data >> (8 * (gpa - b->addr))) & width_mask(size);
+}
+
+static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
+{
+    (void)uc;
+    struct mmio_ctx *c = user;
+    vmf_vcpu *vcpu = c->vcpu;
+    struct inflight *fl = fast_inflight(vcpu);
+    if (!fl)
+        return;
+    uint64_t gpa = c->res->base + offset;
+    struct beat *b = match_beat(fl, gpa, size, VMF_ACCESS_WRITE);
+    unsigned shift = b ? 8 * (unsigned)(gpa - b->addr) : 0;
+    /* The bytes Unicorn stores must be the ones the registers say. */
+    if (!b || b->done || ((b->data >> shift) & width_mask(size)) != (value & width_mask(size))) {
+        fast_abort(vcpu->impl, FAST_MISMATCH);
+        return;
+    }
+    b->wmask = (uint8_t)(b->wmask | (width_mask(size) << (gpa - b->addr)));
+    if (b->wmask != (uint8_t)width_mask(b->size))
+        return; /* the rest of this beat comes in the next callback */
+    int o = fast_serve(vcpu, fl, c, b);
+    if (o != FAST_OK)
+        fast_abort(vcpu->impl, (uint8_t)o);
+}
+
+/* ---- the software completion shared by both paths ---------------------------------------------- */
+
+enum step {
+    STEP_DONE,    /* instruction completed, PC advanced */
+    STEP_RESTART, /* run the instruction again */
+    STEP_EXIT,    /* *exit filled */
+};
+
+static void fill_inst_emul(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    const vmf_fault *f = &vcpu->impl->fault;
+    exit->exitcode = VMF_EXIT_INST_EMUL;
+    exit->inst_length = 4;
+    exit->pc = f->pc;
+    exit->u.inst_emul.gpa = f->addr;
+    exit->u.inst_emul.size = f->size;
+    exit->u.inst_emul.access = f->access;
+    exit->u.inst_emul.data = f->data;
+    exit->u.inst_emul.esr = f->insn.esr;
+    exit->u.inst_emul.insn = f->insn;
+}
+
+static int restart(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    v->fl.active = false;
+    v->icount--; /* the instruction did not retire */
+    uc_reg_write(v->uc, UC_ARM64_REG_PC, &v->fl.pc);
+    return STEP_RESTART;
+}
+
+static int abandon(vmf_vcpu *vcpu)
+{
+    restart(vcpu);
+    return STEP_EXIT;
+}
+
+/* Run the remaining beats of the in-flight instruction and commit it. */
+static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct inflight *fl = &v->fl;
+    struct memmap *m = &vcpu->vm->impl->map;
+    for (unsigned i = 0; i < fl->nbeats; i++) {
+        struct beat *b = &fl->beats[i];
+        if (b->done)
+            continue;
+        fl->cur = (uint8_t)i;
+        struct region *r;
+        int st = memmap_lookup(m, b->addr, b->size, &r);
+        uint8_t *host = st ? NULL : memmap_host(m, b->addr, b->size);
+        if (host) { /* RAM (or a mapped reservation) */
+            if (fl->acc.access & VMF_ACCESS_READ) {
+                b->data = 0;
+                memcpy(&b->data, host, b->size);
+            } else {
+                uc_mem_write(v->uc, b->addr, &b->data, b->size); /* keeps Unicorn's code cache honest */
+            }
+            b->done = true;
+            continue;
+        }
+        if (st == VMF_ENOENT || (!st && r->kind != REGION_RESERVATION)) {
+            exit->exitcode = VMF_EXIT_PAGING;
+            exit->inst_length = 4;
+            exit->pc = fl->pc;
+            exit->u.paging.gpa = b->addr;
+            exit->u.paging.fault_type = fl->acc.access & VMF_ACCESS_WRITE ? VMF_FAULT_WRITE : VMF_FAULT_READ;
+            return abandon(vcpu);
+        }
+        if (st == VMF_EBOUNDS) {
+            exit_error(exit, VMF_EBOUNDS,
+                       "%s of %u bytes at 0x%llx (pc 0x%llx, insn 0x%08x) runs past the end of %s [0x%llx, 0x%llx)",
+                       fl->acc.access & VMF_ACCESS_WRITE ? "write" : "read", b->size, (unsigned long long)b->addr,
+                       (unsigned long long)fl->pc, fl->word,
+                       r->kind == REGION_RESERVATION ? r->res->name : "RAM", (unsigned long long)r->base,
+                       (unsigned long long)(r->base + r->size));
+            exit->pc = fl->pc;
+            return abandon(vcpu);
+        }
+        switch (fault_dispatch(vcpu, r->res, b, VMF_PATH_EXIT)) {
+        case DISPATCH_DONE: break;
+        case DISPATCH_RESTART: return restart(vcpu);
+        case DISPATCH_UNHANDLED: fill_inst_emul(vcpu, exit); return STEP_EXIT;
+        default:
+            exit_error(exit, v->errstatus, "%s", v->errmsg);
+            exit->pc = fl->pc;
+            return abandon(vcpu);
+        }
+    }
+    arm64_commit(vcpu, fl);
+    return STEP_DONE;
+}
+
+/* The caller completed (or restarted) the fault of an INST_EMUL exit. */
+static int resume_pending(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct beat *b = &v->fl.beats[v->fl.cur];
+    if (v->fault_restarted) {
+        v->fault_pending = false;
+        return restart(vcpu);
+    }
+    if (!v->fault_advanced)
+        return VMF_ESTATE;
+    if (fault_resolve(vcpu, b, FAULT_HANDLED) != DISPATCH_DONE) {
+        exit_error(exit, v->errstatus, "%s", v->errmsg);
+        return abandon(vcpu);
+    }
+    return software_complete(vcpu, exit);
+}
+
+/* ---- the loop ----------------------------------------------------------------------------------- */
+
+static bool is_wait(const struct memmap *m, uint64_t pc)
+{
+    const uint8_t *p = memmap_host(m, pc, 4);
+    if (!p)
+        return false;
+    uint32_t w = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return w == 0xd503207fu /* wfi */ || w == 0xd503205fu /* wfe */;
+}
+
+int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
+{
+    if (!vcpu || !vcpu->impl || !exit)
+        return VMF_EINVAL;
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct memmap *m = &vcpu->vm->impl->map;
+    memset(exit, 0, sizeof(*exit));
+    v->limit = max_insns ? v->icount + max_insns : UINT64_MAX;
+    if (v->limit < v->icount)
+        v->limit = UINT64_MAX;
+
+    if (v->fault_pending) {
+        int s = resume_pending(vcpu, exit);
+        if (s < 0)
+            return s;
+        if (s == STEP_EXIT)
+            goto out;
+    }
+    for (;;) {
+        if (v->stop_requested) {
+            v->stop_requested = false;
+            exit->exitcode = VMF_EXIT_STOP;
+            break;
+        }
+        if (v->icount >= v->limit) {
+            exit->exitcode = VMF_EXIT_BUDGET;
+            break;
+        }
+        int st = vcpu_sync_maps(vcpu);
+        if (st) {
+            exit_error(exit, st, "cannot apply the memory map to Unicorn: %s", vmf_strerror(st));
+            break;
+        }
+        uint64_t pc;
+        uc_reg_read(v->uc, UC_ARM64_REG_PC, &pc);
+        v->stop = STOP_NONE;
+        v->fl.active = false;
+        v->in_run = true;
+        uc_err e = uc_emu_start(v->uc, pc, UNTIL_NEVER, 0, 0);
+        v->in_run = false;
+        int s = STEP_DONE;
+        switch (v->stop) {
+        case STOP_FAST:
+            if (v->fl.nbeats)
+                arm64_undo(vcpu, &v->fl);
+            else
+                uc_reg_write(v->uc, UC_ARM64_REG_PC, &v->fl.pc);
+            switch (v->fl.outcome) {
+            case FAST_RESTART: s = restart(vcpu); break;
+            case FAST_UNHANDLED: fill_inst_emul(vcpu, exit); s = STEP_EXIT; break;
+            case FAST_ERROR:
+                exit_error(exit, v->errstatus, "%s", v->errmsg);
+                s = abandon(vcpu);
+                break;
+            default: /* finish in software: decode again, beats served so far stay served */
+                if (!v->fl.nbeats && arm64_prepare(vcpu, &v->fl, v->fl.pc, exit) != VMF_OK) {
+                    s = abandon(vcpu);
+                    break;
+                }
+                s = software_complete(vcpu, exit);
+                break;
+            }
+            break;
+        case STOP_UNMAPPED:
+            if (v->unmapped.type == UC_MEM_FETCH_UNMAPPED) {
+                exit->exitcode = VMF_EXIT_PAGING;
+                exit->u.paging.gpa = v->unmapped.addr;
+                exit->u.paging.fault_type = VMF_FAULT_EXEC;
+                exit->pc = v->unmapped.addr;
+                s = STEP_EXIT;
+                break;
+            }
+            if (arm64_prepare(vcpu, &v->fl, v->cur_pc, exit) != VMF_OK) {
+                struct region *r = memmap_find(m, v->unmapped.addr);
+                if (!r || r->kind != REGION_RESERVATION) { /* nothing there at all: a stage-2 miss */
+                    memset(exit, 0, sizeof(*exit));
+                    exit->exitcode = VMF_EXIT_PAGING;
+                    exit->u.paging.gpa = v->unmapped.addr;
+                    exit->u.paging.fault_type =
+                        v->unmapped.type == UC_MEM_WRITE_UNMAPPED ? VMF_FAULT_WRITE : VMF_FAULT_READ;
+                }
+                exit->pc = v->cur_pc;
+                v->fl.pc = v->cur_pc;
+                s = abandon(vcpu);
+                break;
+            }
+            arm64_gather_store_data(vcpu, &v->fl);
+            s = software_complete(vcpu, exit);
+            break;
+        case STOP_INTR:
+            exit->exitcode = VMF_EXIT_EXCEPTION;
+            exit->pc = v->cur_pc;
+            exit->inst_length = 4;
+            exit->u.exception.intno = v->intno;
+            {
+                const uint8_t *p = memmap_host(m, v->cur_pc, 4);
+                if (p)
+                    memcpy(&exit->u.exception.insn, p, 4);
+            }
+            s = STEP_EXIT;
+            break;
+        case STOP_LIMIT:
+        case STOP_MAP:
+            break; /* loop: budget, stop request or a map change */
+        default:
+            if (e != UC_ERR_OK) {
+                exit_error(exit, VMF_EUNICORN, "Unicorn stopped at pc 0x%llx: %s", (unsigned long long)v->cur_pc,
+                           uc_strerror(e));
+                exit->pc = v->cur_pc;
+                s = STEP_EXIT;
+            } else if (is_wait(m, v->cur_pc)) {
+                uint64_t next = v->cur_pc + 4;
+                uc_reg_write(v->uc, UC_ARM64_REG_PC, &next);
+                exit->exitcode = VMF_EXIT_HLT;
+                exit->pc = v->cur_pc;
+                exit->inst_length = 4;
+                s = STEP_EXIT;
+            }
+            break;
+        }
+        if (s == STEP_EXIT)
+            break;
+    }
+out:
+    v->limit = UINT64_MAX;
+    exit->icount = v->icount;
+    if (!exit->pc && exit->exitcode != VMF_EXIT_PAGING)
+        uc_reg_read(v->uc, UC_ARM64_REG_PC, &exit->pc);
+    return VMF_OK;
+}

@@ -1,0 +1,145 @@
+/* vmfault — virtual machines, vCPUs, registers and the run loop.
+ *
+ * A vmf_vm is the same object as libsel4vm's vm_t, a vmf_vcpu the same as
+ * vm_vcpu_t: handlers written against <sel4vm/...> receive these.  Nothing is
+ * global: every call takes the VM or vCPU it works on, and two VMs can run on
+ * two threads at once.
+ */
+#ifndef VMFAULT_VM_H
+#define VMFAULT_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sel4vm/guest_vm.h>
+
+#include "vmfault/decode_arm64.h"
+#include "vmfault/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vm vmf_vm;
+typedef struct vm_vcpu vmf_vcpu;
+
+enum vmf_arch {
+    VMF_ARCH_ARM64 = 1,
+};
+
+/* How accesses to a reservation are trapped (DESIGN.md, "Two trap paths").
+ * Both give the same faults, data and register results. */
+enum vmf_path {
+    VMF_PATH_DEFAULT = 0, /* the VM's default (itself FAST unless changed) */
+    VMF_PATH_FAST = 1,    /* Unicorn MMIO callbacks; Unicorn completes the instruction */
+    VMF_PATH_EXIT = 2,    /* the access stops the CPU; vmfault decodes and completes it */
+};
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+int vmf_vm_create(enum vmf_arch arch, const char *name, vmf_vm **out);
+void vmf_vm_destroy(vmf_vm *vm);
+/* Add a vCPU (at most CONFIG_MAX_NUM_NODES).  It starts at EL1h, PC 0. */
+int vmf_vcpu_create(vmf_vm *vm, vmf_vcpu **out);
+enum vmf_arch vmf_vm_arch(const vmf_vm *vm);
+/* Text of the last error a sel4vm-style call (that can only return NULL or -1)
+ * hit on this VM, with its status code; "" and 0 when none. */
+const char *vmf_vm_last_error(const vmf_vm *vm, int *status);
+
+/* Trap path for reservations created from now on without an explicit path. */
+int vmf_vm_set_default_path(vmf_vm *vm, enum vmf_path path);
+/* libsel4vm's CONFIG_LIB_SEL4VM_DEFER_MEMORY_MAP as a run-time switch:
+ * vm_map_reservation records the iterator and maps on first touch. */
+int vmf_vm_set_defer_memory_map(vmf_vm *vm, bool defer);
+
+/* ---- registers ------------------------------------------------------------ */
+
+/* AArch64 register numbers for vmf_reg_read / vmf_reg_write. */
+enum vmf_arm64_reg {
+    VMF_ARM64_X0 = 0, /* X0..X30 are 0..30 */
+    VMF_ARM64_SP = 31,
+    VMF_ARM64_PC = 32,
+    VMF_ARM64_NZCV = 33,
+    VMF_ARM64_FPSR = 34,
+    VMF_ARM64_FPCR = 35,
+    VMF_ARM64_REG_COUNT
+};
+
+int vmf_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *value);
+int vmf_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t value);
+/* SIMD&FP register Vn as 16 little-endian bytes. */
+int vmf_vreg_read(vmf_vcpu *vcpu, unsigned n, uint8_t value[16]);
+int vmf_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t value[16]);
+
+/* Virtual time: guest instructions this vCPU has retired. */
+uint64_t vmf_vcpu_icount(const vmf_vcpu *vcpu);
+
+/* ---- the run loop and its exits (after FreeBSD bhyve's struct vm_exit) ---- */
+
+enum vmf_exitcode {
+    VMF_EXIT_BUDGET = 1,     /* the instruction budget of vmf_run is used up */
+    VMF_EXIT_INST_EMUL = 2,  /* a fault no handler completed (FAULT_UNHANDLED or no callback) */
+    VMF_EXIT_PAGING = 3,     /* an access or fetch outside every region */
+    VMF_EXIT_HLT = 4,        /* WFI / WFE: the vCPU waits for an interrupt */
+    VMF_EXIT_EXCEPTION = 5,  /* the guest raised an exception vmfault does not deliver (SVC, UDF, ...) */
+    VMF_EXIT_ERROR = 6,      /* the run cannot go on: see u.error */
+    VMF_EXIT_STOP = 7,       /* vmf_vcpu_request_stop was called */
+};
+
+/* Access kinds for a PAGING exit. */
+enum vmf_fault_type {
+    VMF_FAULT_READ = 1,
+    VMF_FAULT_WRITE = 2,
+    VMF_FAULT_EXEC = 4,
+};
+
+typedef struct vmf_exit {
+    int exitcode;         /* enum vmf_exitcode */
+    int inst_length;      /* bytes of the instruction at pc; 0 when unknown */
+    uint64_t pc;          /* the instruction the exit is about */
+    uint64_t icount;      /* virtual time at the exit */
+    union {
+        struct {
+            uint64_t gpa;      /* address of the faulting access */
+            uint8_t size;      /* bytes, 1..8 */
+            uint8_t access;    /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
+            uint64_t data;     /* value written (writes) */
+            uint32_t esr;      /* ESR_EL2 a real CPU reports */
+            vmf_arm64_access insn; /* the decoded instruction */
+        } inst_emul;
+        struct {
+            uint64_t gpa;
+            int fault_type;    /* enum vmf_fault_type */
+        } paging;
+        struct {
+            uint32_t insn;     /* the instruction word */
+            uint32_t syndrome; /* Unicorn's exception syndrome, when it gives one */
+            int intno;         /* Unicorn's interrupt number (EXCP_* of QEMU) */
+        } exception;
+        struct {
+            int status;        /* a VMF_E* code */
+            char message[192]; /* what and where, one line */
+        } error;
+    } u;
+} vmf_exit;
+
+/* Run the vCPU for at most max_insns guest instructions (0 = no limit) or
+ * until an exit the caller must see.  Returns 0 with *exit filled, or a
+ * negative status for misuse (bad arguments, a pending INST_EMUL fault that
+ * was neither completed nor restarted).  A run that hits an engine error
+ * returns 0 with exitcode VMF_EXIT_ERROR. */
+int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit);
+
+/* Ask a running vCPU to stop at the next instruction boundary (callable from
+ * a fault handler of that vCPU). */
+void vmf_vcpu_request_stop(vmf_vcpu *vcpu);
+
+/* Name of an exit code ("INST_EMUL", ...). */
+const char *vmf_exit_name(int exitcode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,55 @@
+/* Test helpers (see guest_util.h). */
+#include "guest_util.h"
+
+int tvm_create(struct tvm *t, enum vmf_path path)
+{
+    int st = vmf_vm_create(VMF_ARCH_ARM64, "test", &t->vm);
+    if (st)
+        return st;
+    if ((st = vmf_vcpu_create(t->vm, &t->vcpu)) || (st = vmf_ram_add(t->vm, TVM_RAM, TVM_RAM_SIZE, NULL)) ||
+        (path != VMF_PATH_DEFAULT && (st = vmf_vm_set_default_path(t->vm, path)))) {
+        vmf_vm_destroy(t->vm);
+        t->vm = NULL;
+    }
+    return st;
+}
+
+int tvm_load(struct tvm *t, const uint32_t *words, size_t n)
+{
+    uint8_t buf[4096];
+    if (n * 4 > sizeof(buf))
+        return VMF_ESIZE;
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = 0; b < 4; b++)
+            buf[4 * i + b] = (uint8_t)(words[i] >> (8 * b));
+    int st = vmf_mem_write(t->vm, TVM_RAM, buf, n * 4);
+    if (!st)
+        st = vmf_reg_write(t->vcpu, VMF_ARM64_PC, TVM_RAM);
+    if (!st)
+        st = vmf_reg_write(t->vcpu, VMF_ARM64_SP, TVM_RAM + TVM_RAM_SIZE);
+    return st;
+}
+
+int tvm_run(struct tvm *t, uint64_t budget, vmf_exit *ex)
+{
+    return vmf_run(t->vcpu, budget, ex);
+}
+
+uint64_t tvm_x(struct tvm *t, unsigned n)
+{
+    uint64_t v = 0;
+    vmf_reg_read(t->vcpu, n, &v);
+    return v;
+}
+
+void tvm_set_x(struct tvm *t, unsigned n, uint64_t v)
+{
+    vmf_reg_write(t->vcpu, n, v);
+}
+
+void tvm_destroy(struct tvm *t)
+{
+    vmf_vm_destroy(t->vm);
+    t->vm = NULL;
+    t->vcpu = NULL;
+}
