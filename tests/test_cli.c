@@ -1,0 +1,101 @@
+/* The vmfault command: decode's YAML keys and errors, and the demo job. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int run(const char *args, char *out, size_t len)
+{
+    const char *bin = getenv("VMFAULT_BIN");
+    cr_assert_not_null(bin, "VMFAULT_BIN must name the vmfault command (ctest sets it)");
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bin, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_line(const char *out, const char *line)
+{
+    char want[128];
+    snprintf(want, sizeof(want), "\n%s\n", line);
+    char *buf = malloc(strlen(out) + 2);
+    buf[0] = '\n';
+    strcpy(buf + 1, out);
+    cr_expect_not_null(strstr(buf, want), "missing line '%s' in:\n%s", line, out);
+    free(buf);
+}
+
+Test(cli, decode_ldr_w1)
+{
+    char out[4096];
+    cr_assert_eq(run("decode --arch arm64 010040b9", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "mnemonic: ldr");
+    expect_line(out, "text: \"ldr w1, [x0]\"");
+    expect_line(out, "length: 4");
+    expect_line(out, "size: 4");
+    expect_line(out, "access: read");
+    expect_line(out, "register: w1");
+    expect_line(out, "sign_extend: false");
+    expect_line(out, "isv: true");
+    expect_line(out, "sf: false");
+    expect_line(out, "ar: false");
+    expect_line(out, "esr: 0x93810007");
+}
+
+Test(cli, decode_signed_and_pair_and_store)
+{
+    char out[4096];
+    /* ldrsb x4, [x0, #8] */
+    cr_assert_eq(run("decode --arch arm64 04208039", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "mnemonic: ldrsb");
+    expect_line(out, "sign_extend: true");
+    expect_line(out, "sf: true");
+    expect_line(out, "register: x4");
+    expect_line(out, "esr: 0x93248007");
+    /* ldp w6, w7, [x0, #24]: ISV=0 */
+    cr_assert_eq(run("decode --arch arm64 061c4329", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "mnemonic: ldp");
+    expect_line(out, "isv: false");
+    expect_line(out, "registers: [w6, w7]");
+    expect_line(out, "esr: 0x92000007");
+    /* stlr w1, [x0]: a release store */
+    cr_assert_eq(run("decode --arch arm64 01fc9f88 --pc 0x1000", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "access: write");
+    expect_line(out, "ar: true");
+    expect_line(out, "pc: 0x1000");
+    expect_line(out, "esr: 0x93814047");
+}
+
+Test(cli, decode_errors_are_clear)
+{
+    char out[4096];
+    cr_expect_eq(run("decode --arch arm64 1f2003d5", out, sizeof(out)), 1, "nop: %s", out);
+    cr_expect_not_null(strstr(out, "does not access data memory"), "%s", out);
+    cr_expect_eq(run("decode --arch arm64 zz0040b9", out, sizeof(out)), 2);
+    cr_expect_not_null(strstr(out, "not 4 bytes of hex"), "%s", out);
+    cr_expect_eq(run("decode --arch arm64 010040", out, sizeof(out)), 2);
+    cr_expect_eq(run("decode --arch mips 010040b9", out, sizeof(out)), 2);
+    cr_expect_not_null(strstr(out, "not supported"), "%s", out);
+    cr_expect_eq(run("decode --arch arm64", out, sizeof(out)), 2);
+    cr_expect_eq(run("decode --arch arm64 010040b9 --pc banana", out, sizeof(out)), 2);
+    cr_expect_eq(run("frobnicate", out, sizeof(out)), 2);
+}
+
+Test(cli, demo_runs_the_same_on_both_paths)
+{
+    static char fast[16384], exitp[16384];
+    cr_assert_eq(run("demo --path fast", fast, sizeof(fast)), 0, "%s", fast);
+    cr_assert_eq(run("demo --path exit", exitp, sizeof(exitp)), 0, "%s", exitp);
+    cr_expect_not_null(strstr(fast, "uart: \"hello from the guest\\n\""), "%s", fast);
+    cr_expect_not_null(strstr(fast, "reason: HLT"), "%s", fast);
+    cr_expect_not_null(strstr(fast, "insn: \"ldp w6, w7, [x0, #0x18]\", read: 0x9000018, size: 4"), "%s", fast);
+    /* Everything after the header line is identical. */
+    cr_expect_str_eq(strchr(fast, '\n'), strchr(exitp, '\n'));
+    cr_expect_eq(run("demo --path sideways", fast, sizeof(fast)), 2);
+}
