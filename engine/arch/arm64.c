@@ -31,6 +31,7 @@ static int uc_reg_of(unsigned reg)
     case VMF_ARM64_NZCV: return UC_ARM64_REG_NZCV;
     case VMF_ARM64_FPSR: return UC_ARM64_REG_FPSR;
     case VMF_ARM64_FPCR: return UC_ARM64_REG_FPCR;
+    case VMF_ARM64_PSTATE: return UC_ARM64_REG_PSTATE;
     default: return -1;
     }
 }
@@ -47,6 +48,8 @@ int arm64_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *v)
 int arm64_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t v)
 {
     int r = uc_reg_of(reg);
+    if (reg == VMF_ARM64_PSTATE)
+        return VMF_EUNSUPP;
     if (r < 0)
         return VMF_EINVAL;
     return uc_reg_write(vcpu->impl->uc, r, &v) == UC_ERR_OK ? VMF_OK : VMF_EUNICORN;
@@ -70,6 +73,35 @@ int arm64_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t v[16])
     uint64_t q[2];
     memcpy(q, v, 16);
     return uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_Q0 + (int)n, q) == UC_ERR_OK ? VMF_OK : VMF_EUNICORN;
+}
+
+static int sysreg_access(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t *v, bool write)
+{
+    if (sysreg >> 19)
+        return VMF_EINVAL;
+    uc_arm64_cp_reg cp = {.op0 = sysreg >> 16 & 3, .op1 = sysreg >> 12 & 7, .crn = sysreg >> 8 & 15,
+                          .crm = sysreg >> 4 & 15, .op2 = sysreg & 7, .val = write ? *v : 0};
+    uc_err e = write ? uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_CP_REG, &cp)
+                     : uc_reg_read(vcpu->impl->uc, UC_ARM64_REG_CP_REG, &cp);
+    if (e != UC_ERR_OK)
+        return e == UC_ERR_ARG ? VMF_ENOENT : VMF_EUNICORN;
+    if (!write)
+        *v = cp.val;
+    return VMF_OK;
+}
+
+int vmf_sysreg_read(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t *value)
+{
+    if (!vcpu || !vcpu->impl || !value)
+        return VMF_EINVAL;
+    return sysreg_access(vcpu, sysreg, value, false);
+}
+
+int vmf_sysreg_write(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t value)
+{
+    if (!vcpu || !vcpu->impl)
+        return VMF_EINVAL;
+    return sysreg_access(vcpu, sysreg, &value, true);
 }
 
 /* ---- hooks ----------------------------------------------------------------------- */
@@ -176,6 +208,16 @@ int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *ex
         return st;
     }
     const vmf_arm64_access *a = &fl->acc;
+    if (a->access == VMF_ACCESS_READ_WRITE) {
+        /* LSE atomics and CAS: a read-modify-write of device memory that no bus
+         * guarantees; completing it as a plain load would corrupt state silently. */
+        if (exit)
+            exit_error(exit, VMF_EUNSUPP,
+                       "atomic %s (0x%08x) at pc 0x%llx touches a reservation: atomic read-modify-write of "
+                       "emulated memory is not supported",
+                       a->mnemonic, fl->word, (unsigned long long)pc);
+        return VMF_EUNSUPP;
+    }
     uint64_t rn = a->rn == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rn, true);
     uint64_t rm = a->rm == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rm, false);
     fl->addr = vmf_arm64_address(a, rn, rm, pc, &fl->new_base);
@@ -253,7 +295,7 @@ int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl)
             }
         }
     }
-    if (a->rs != VMF_A64_NO_REG)
+    if (a->exclusive && a->access == VMF_ACCESS_WRITE && a->rs != VMF_A64_NO_REG)
         set_gpr(vcpu, a->rs, false, 0); /* store-exclusive status: the store happened */
     if (a->writeback)
         set_gpr(vcpu, a->rn, true, fl->new_base);

@@ -63,8 +63,26 @@ enum vmf_arm64_reg {
     VMF_ARM64_NZCV = 33,
     VMF_ARM64_FPSR = 34,
     VMF_ARM64_FPCR = 35,
+    VMF_ARM64_PSTATE = 36, /* read only: EL, SP select, DAIF, NZCV (Unicorn cannot change EL this way) */
     VMF_ARM64_REG_COUNT
 };
+
+/* AArch64 system registers by their MRS/MSR encoding. */
+#define VMF_A64_SYSREG(op0, op1, crn, crm, op2) \
+    ((uint32_t)(op0) << 16 | (uint32_t)(op1) << 12 | (uint32_t)(crn) << 8 | (uint32_t)(crm) << 4 | (uint32_t)(op2))
+#define VMF_A64_SCTLR_EL1 VMF_A64_SYSREG(3, 0, 1, 0, 0)
+#define VMF_A64_TTBR0_EL1 VMF_A64_SYSREG(3, 0, 2, 0, 0)
+#define VMF_A64_SPSR_EL1 VMF_A64_SYSREG(3, 0, 4, 0, 0)
+#define VMF_A64_ELR_EL1 VMF_A64_SYSREG(3, 0, 4, 0, 1)
+#define VMF_A64_SP_EL0 VMF_A64_SYSREG(3, 0, 4, 1, 0)
+#define VMF_A64_ESR_EL1 VMF_A64_SYSREG(3, 0, 5, 2, 0)
+#define VMF_A64_FAR_EL1 VMF_A64_SYSREG(3, 0, 6, 0, 0)
+#define VMF_A64_VBAR_EL1 VMF_A64_SYSREG(3, 0, 12, 0, 0)
+#define VMF_A64_TPIDR_EL1 VMF_A64_SYSREG(3, 0, 13, 0, 4)
+#define VMF_A64_MPIDR_EL1 VMF_A64_SYSREG(3, 0, 0, 0, 5)
+
+int vmf_sysreg_read(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t *value);
+int vmf_sysreg_write(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t value);
 
 int vmf_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *value);
 int vmf_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t value);
