@@ -64,7 +64,9 @@ typedef struct vmf_arm64_access {
                                      GPR 31 means XZR/WZR; unused slots VMF_A64_NO_REG */
     uint8_t rn;             /* base register, 31 means SP; VMF_A64_NO_REG for literal loads */
     uint8_t rm;             /* index register (REG, POST_REG modes; 31 = XZR) or VMF_A64_NO_REG */
-    uint8_t rs;             /* store-exclusive status register (Ws) or VMF_A64_NO_REG */
+    uint8_t rs;             /* store-exclusive status register (Ws); for LSE atomics and CAS the
+                               operand register Rs (CASP: the even register of the pair);
+                               else VMF_A64_NO_REG */
     uint8_t addr_mode;      /* enum vmf_arm64_addr_mode */
     uint8_t extend;         /* enum vmf_arm64_extend, REG mode only */
     uint8_t shift;          /* left shift applied to the extended index, REG mode only */
@@ -79,7 +81,8 @@ typedef struct vmf_arm64_access {
     uint32_t total;         /* total bytes moved = size * nregs */
     /* Syndrome, as ESR_EL2 reports a stage-2 data abort on this instruction.  */
     bool isv;               /* instruction syndrome valid (single GPR, no writeback,
-                               not exclusive, not SIMD&FP, not a pair) */
+                               not exclusive, not an atomic read-modify-write,
+                               not SIMD&FP, not a pair) */
     uint32_t esr;           /* full ESR_EL2: EC=0x24, IL=1, ISS incl. DFSC = translation L3.
                                When isv is false ISS[23:14] are zero (RES0). */
 } vmf_arm64_access;
@@ -94,8 +97,9 @@ typedef struct vmf_arm64_access {
  * from insn and mnemonic. */
 int vmf_arm64_decode(uint32_t insn, vmf_arm64_access *out);
 
-/* The effective address of the access and, when a->writeback, the new base
- * value.  rn_value is the base register (SP when rn == 31), rm_value the index
+/* The effective address of the access.  *new_base (when not NULL) is always
+ * written: the updated base for writeback forms, rn_value otherwise.
+ * rn_value is the base register (SP when rn == 31), rm_value the index
  * register (0 for XZR), pc the instruction's address.  Wraps modulo 2^64. */
 uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_t rm_value,
                            uint64_t pc, uint64_t *new_base);
@@ -105,7 +109,8 @@ uint32_t vmf_arm64_esr(const vmf_arm64_access *a, uint32_t dfsc);
 
 /* Capstone disassembly "ldr w1, [x0, #4]" into buf (NUL-terminated, truncated
  * to len).  Returns 0, VMF_EUNDEF if Capstone does not know the encoding,
- * VMF_EINVAL for bad arguments.  Thread-safe and stateless: it opens a
+ * VMF_EINVAL for bad arguments, VMF_ENOMEM/VMF_EUNSUPP if Capstone cannot
+ * be opened.  Thread-safe and stateless: it opens a
  * Capstone handle per call, so keep it off hot paths. */
 int vmf_arm64_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len);
 
