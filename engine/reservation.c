@@ -165,10 +165,18 @@ int vm_free_reserved_memory(vm_t *vm, vm_memory_reservation_t *reservation)
         memmap_insert(m, &pool);
         merge_pool(m);
     }
-    /* A vCPU may be looking at this reservation in its current fault. */
-    for (unsigned i = 0; i < vm->num_vcpus; i++)
-        if (vm->vcpus[i]->impl->fault.reservation == reservation)
-            vm->vcpus[i]->impl->fault.reservation = NULL;
+    /* A vCPU may be looking at this reservation in its current fault, or be
+     * inside an MMIO callback of it: forget it everywhere before freeing. */
+    for (unsigned i = 0; i < vm->num_vcpus; i++) {
+        struct vmf_vcpu_impl *v = vm->vcpus[i]->impl;
+        if (v->fault.reservation == reservation)
+            v->fault.reservation = NULL;
+        for (size_t j = 0; j < v->nmaps; j++)
+            if (v->maps[j].res == reservation) {
+                v->maps[j].res = NULL; /* no longer matches: the next sync unmaps it */
+                v->maps[j].ctx->res = NULL;
+            }
+    }
     free(reservation);
     vm_map_changed(vm);
     return 0;

@@ -188,6 +188,10 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     (void)uc;
     struct mmio_ctx *c = user;
     vmf_vcpu *vcpu = c->vcpu;
+    if (!c->res) { /* freed by a handler during this instruction */
+        fast_abort(vcpu->impl, FAST_MISMATCH);
+        return 0;
+    }
     struct inflight *fl = fast_inflight(vcpu);
     if (!fl)
         return 0;
@@ -212,6 +216,10 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     (void)uc;
     struct mmio_ctx *c = user;
     vmf_vcpu *vcpu = c->vcpu;
+    if (!c->res) { /* freed by a handler during this instruction */
+        fast_abort(vcpu->impl, FAST_MISMATCH);
+        return;
+    }
     struct inflight *fl = fast_inflight(vcpu);
     if (!fl)
         return;
@@ -268,6 +276,23 @@ static int abandon(vmf_vcpu *vcpu)
     return STEP_EXIT;
 }
 
+static bool ram_like(const struct region *r)
+{
+    return r->kind == REGION_RAM || (r->kind == REGION_RESERVATION && r->res->mapped);
+}
+
+/* An access that runs off the end of RAM region r is still a RAM access when
+ * the next region starts right there and is RAM too (beats are <= 8 bytes,
+ * so at most one boundary is crossed). */
+static bool ram_tail(const struct memmap *m, const struct region *r, const struct beat *b)
+{
+    uint64_t end = r->base + r->size; /* no wrap: the region was checked on insert */
+    if (end == 0)
+        return false;
+    struct region *next = memmap_find(m, end);
+    return next && ram_like(next) && b->size - (end - b->addr) <= next->size;
+}
+
 /* Run the remaining beats of the in-flight instruction and commit it. */
 static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
 {
@@ -281,18 +306,21 @@ static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
         fl->cur = (uint8_t)i;
         struct region *r;
         int st = memmap_lookup(m, b->addr, b->size, &r);
-        uint8_t *host = st ? NULL : memmap_host(m, b->addr, b->size);
-        if (host) { /* RAM (or a mapped reservation) */
-            if (fl->acc.access & VMF_ACCESS_READ) {
-                b->data = 0;
-                memcpy(&b->data, host, b->size);
-            } else {
-                uc_mem_write(v->uc, b->addr, &b->data, b->size); /* keeps Unicorn's code cache honest */
+        if (r && ram_like(r) && (st == VMF_OK || ram_tail(m, r, b))) {
+            /* RAM, a mapped reservation, or adjacent RAM regions: Unicorn's own
+             * accessors cross mappings and keep its code cache honest. */
+            uc_err e = fl->acc.access & VMF_ACCESS_READ ? uc_mem_read(v->uc, b->addr, &b->data, b->size)
+                                                        : uc_mem_write(v->uc, b->addr, &b->data, b->size);
+            if (e != UC_ERR_OK) {
+                exit_error(exit, VMF_EUNICORN, "RAM access of %u bytes at 0x%llx (pc 0x%llx) failed: %s", b->size,
+                           (unsigned long long)b->addr, (unsigned long long)fl->pc, uc_strerror(e));
+                exit->pc = fl->pc;
+                return abandon(vcpu);
             }
             b->done = true;
             continue;
         }
-        if (st == VMF_ENOENT || (!st && r->kind != REGION_RESERVATION)) {
+        if (!r || r->kind == REGION_ANON_POOL) {
             exit->exitcode = VMF_EXIT_PAGING;
             exit->inst_length = 4;
             exit->pc = fl->pc;
@@ -300,7 +328,7 @@ static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
             exit->u.paging.fault_type = fl->acc.access & VMF_ACCESS_WRITE ? VMF_FAULT_WRITE : VMF_FAULT_READ;
             return abandon(vcpu);
         }
-        if (st == VMF_EBOUNDS) {
+        if (st != VMF_OK) {
             exit_error(exit, VMF_EBOUNDS,
                        "%s of %u bytes at 0x%llx (pc 0x%llx, insn 0x%08x) runs past the end of %s [0x%llx, 0x%llx)",
                        fl->acc.access & VMF_ACCESS_WRITE ? "write" : "read", b->size, (unsigned long long)b->addr,

@@ -164,15 +164,19 @@ int vmf_ram_add(vmf_vm *vm, uint64_t base, uint64_t size, void *host)
         r.owned = true;
     }
     st = memmap_insert(&vm->impl->map, &r);
-    if (!st)
-        st = memmap_add_chunk(&vm->impl->map, base, size, r.host);
+    if (st) {
+        if (r.owned)
+            free(r.host);
+        return st;
+    }
+    st = memmap_add_chunk(&vm->impl->map, base, size, r.host);
     if (!st && r.owned)
         st = memmap_own(&vm->impl->map, r.host);
     if (st) {
-        if (r.owned) {
-            memmap_remove(&vm->impl->map, base);
+        memmap_remove_chunks(&vm->impl->map, base, size);
+        memmap_remove(&vm->impl->map, base);
+        if (r.owned)
             free(r.host);
-        }
         return st;
     }
     vm_map_changed(vm);

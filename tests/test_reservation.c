@@ -201,3 +201,45 @@ Test(reservation, deferred_map_happens_on_first_touch_and_restarts)
     cr_expect_eq(tvm_x(&t, 2), 0x1234, "the restarted store reached the new RAM");
     cr_expect_eq(vmf_vcpu_icount(t.vcpu), 4, "the restarted store counts once");
 }
+
+struct self_free {
+    vm_memory_reservation_t *res;
+    int calls;
+};
+
+static memory_fault_result_t free_myself(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr, size_t len, void *cookie)
+{
+    (void)paddr;
+    (void)len;
+    struct self_free *s = cookie;
+    s->calls++;
+    set_vcpu_fault_data(vcpu, 0x1122334455667788ull);
+    advance_vcpu_fault(vcpu);
+    cr_expect_eq(vm_free_reserved_memory(vm, s->res), 0);
+    return FAULT_HANDLED;
+}
+
+Test(reservation, handler_frees_its_own_reservation)
+{
+    enum vmf_path paths[] = {VMF_PATH_FAST, VMF_PATH_EXIT};
+    for (int p = 0; p < 2; p++) {
+        struct tvm u;
+        struct self_free s = {0};
+        cr_assert_eq(tvm_create(&u, paths[p]), VMF_OK);
+        s.res = vm_reserve_memory_at(u.vm, TVM_DEV, 0x1000, free_myself, &s);
+        cr_assert_not_null(s.res);
+        /* ldr x1, [x0] (two MMIO callbacks on the fast path) ; ldr x2, [x0] ; wfi */
+        const uint32_t code[] = {0xf9400001, 0xf9400002, A64_WFI};
+        cr_assert_eq(tvm_load(&u, code, 3), VMF_OK);
+        tvm_set_x(&u, 0, TVM_DEV);
+        vmf_exit ex;
+        cr_assert_eq(tvm_run(&u, 100, &ex), VMF_OK);
+        cr_expect_eq(s.calls, 1, "path %d", p);
+        cr_expect_eq(tvm_x(&u, 1), 0x1122334455667788ull, "path %d: the first load completes", p);
+        cr_expect_eq(ex.exitcode, VMF_EXIT_PAGING, "path %d: the second finds nothing: %s", p,
+                     vmf_exit_name(ex.exitcode));
+        cr_expect_eq(ex.pc, TVM_RAM + 4);
+        cr_expect_eq(vmf_vcpu_icount(u.vcpu), 1, "path %d", p);
+        tvm_destroy(&u);
+    }
+}
