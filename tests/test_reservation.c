@@ -54,6 +54,7 @@ Test(reservation, bad_ranges_are_refused_with_a_reason)
     cr_assert_not_null(r);
     expect_refused(TVM_DEV + 0x1000, 0x1000, VMF_EOVERLAP);
     cr_expect_eq(vmf_ram_add(t.vm, TVM_DEV, 0x1000, NULL), VMF_EOVERLAP, "RAM over a reservation");
+    expect_refused(TVM_DEV, 0x1000, VMF_EOVERLAP); /* the refused RAM did not take the reservation with it */
 }
 
 Test(reservation, region_free_and_reuse)
