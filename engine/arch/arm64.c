@@ -188,7 +188,10 @@ static void set_gpr(vmf_vcpu *vcpu, unsigned n, bool sp, uint64_t x)
 
 int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *exit)
 {
-    memset(fl, 0, sizeof(*fl));
+    /* Hot path: set only what this instruction uses (beats are cleared as laid out). */
+    fl->active = fl->fast = fl->aborted = false;
+    fl->outcome = 0;
+    fl->nbeats = fl->cur = 0;
     fl->pc = pc;
     fl->icount = vcpu->impl->icount;
     const uint8_t *code = memmap_host(&vcpu->vm->impl->map, pc, 4);
@@ -221,6 +224,7 @@ int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *ex
     uint64_t rn = a->rn == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rn, true);
     uint64_t rm = a->rm == VMF_A64_NO_REG ? 0 : gpr(vcpu, a->rm, false);
     fl->addr = vmf_arm64_address(a, rn, rm, pc, &fl->new_base);
+    fl->saved_rn = rn;
     /* One beat per register, split into 8-byte halves for 16-byte registers. */
     unsigned piece = a->size > 8 ? 8 : a->size;
     unsigned per = a->size / piece;
@@ -233,6 +237,9 @@ int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *ex
     for (unsigned r = 0; r < a->nregs; r++)
         for (unsigned p = 0; p < per; p++) {
             struct beat *b = &fl->beats[fl->nbeats++];
+            b->data = 0;
+            b->wmask = 0;
+            b->done = false;
             b->elem = (uint8_t)r;
             b->offset = (uint8_t)(p * piece);
             b->size = (uint8_t)piece;
@@ -307,22 +314,23 @@ int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl)
 
 int arm64_save(vmf_vcpu *vcpu, struct inflight *fl)
 {
+    /* The base was read by arm64_prepare (saved_rn); stores leave Rt alone. */
     const vmf_arm64_access *a = &fl->acc;
+    if (!(a->access & VMF_ACCESS_READ))
+        return VMF_OK;
     for (unsigned r = 0; r < a->nregs; r++) {
         if (a->vreg)
             arm64_vreg_read(vcpu, a->rt[r], fl->saved_v[r]);
         else
             fl->saved_x[r] = gpr(vcpu, a->rt[r], false);
     }
-    if (a->rn != VMF_A64_NO_REG)
-        fl->saved_rn = gpr(vcpu, a->rn, true);
     return VMF_OK;
 }
 
 int arm64_undo(vmf_vcpu *vcpu, struct inflight *fl)
 {
     const vmf_arm64_access *a = &fl->acc;
-    for (unsigned r = 0; r < a->nregs; r++) {
+    for (unsigned r = 0; r < a->nregs && (a->access & VMF_ACCESS_READ); r++) {
         if (a->vreg)
             arm64_vreg_write(vcpu, a->rt[r], fl->saved_v[r]);
         else
