@@ -135,9 +135,10 @@ struct mapped_range {
 
 struct vmf_vcpu_impl {
     uc_engine *uc;
-    uc_hook h_code, h_unmapped, h_intr;
+    uc_hook h_code, h_unmapped, h_intr, h_mrs;
     uint64_t icount, limit;
     uint64_t cur_pc;
+    uint64_t rng;            /* RNDR: a deterministic sequence, never host entropy */
     uint8_t stop;            /* enum stop_reason */
     bool stop_requested;
     bool in_run;
@@ -170,6 +171,9 @@ struct vmf_vm_impl {
     bool map_changed_in_run;
     vmf_fault_observer_fn observer;
     void *observer_cookie;
+    vmf_irq_sink_fn irq_sink;
+    void *irq_cookie;
+    uint64_t irq_levels[VMF_IRQ_LINES / 64];
     char name[64];
     char lasterr[192];
     int laststatus;

@@ -289,3 +289,34 @@ const char *vmf_fault_result_name(int result)
     default: return "none";
     }
 }
+
+int vmf_vm_set_irq_sink(vmf_vm *vm, vmf_irq_sink_fn fn, void *cookie)
+{
+    if (!vm)
+        return VMF_EINVAL;
+    vm->impl->irq_sink = fn;
+    vm->impl->irq_cookie = cookie;
+    return VMF_OK;
+}
+
+int vmf_irq_set(vmf_vm *vm, uint32_t line, bool level)
+{
+    if (!vm)
+        return VMF_EINVAL;
+    if (line >= VMF_IRQ_LINES)
+        return VMF_ERANGE;
+    uint64_t *w = &vm->impl->irq_levels[line / 64], bit = (uint64_t)1 << (line % 64);
+    if (((*w & bit) != 0) == level)
+        return VMF_OK;
+    *w = level ? *w | bit : *w & ~bit;
+    if (vm->impl->irq_sink)
+        vm->impl->irq_sink(vm, line, level, vm->impl->irq_cookie);
+    return VMF_OK;
+}
+
+bool vmf_irq_level(const vmf_vm *vm, uint32_t line)
+{
+    if (!vm || line >= VMF_IRQ_LINES)
+        return false;
+    return (vm->impl->irq_levels[line / 64] >> (line % 64)) & 1;
+}

@@ -158,3 +158,40 @@ Test(vm, handler_requests_a_stop)
         tvm_destroy(&t);
     }
 }
+
+/* Host time and host entropy never reach the guest. */
+static void run_clock_guest(uint64_t out[4])
+{
+    struct tvm t;
+    cr_assert_eq(tvm_create(&t, VMF_PATH_FAST), VMF_OK);
+    const uint32_t code[] = {
+        0xd53be041, /* mrs x1, cntvct_el0 */
+        A64_NOP, A64_NOP,
+        0xd53be022, /* mrs x2, cntpct_el0 */
+        0xd53b2403, /* mrs x3, rndr */
+        0xd53b2424, /* mrs x4, rndrrs */
+        A64_WFI,
+    };
+    cr_assert_eq(tvm_load(&t, code, sizeof(code) / 4), VMF_OK);
+    vmf_exit ex;
+    cr_assert_eq(tvm_run(&t, 100, &ex), VMF_OK);
+    cr_assert_eq(ex.exitcode, VMF_EXIT_HLT);
+    for (unsigned i = 0; i < 4; i++)
+        out[i] = tvm_x(&t, i + 1);
+    uint64_t nzcv = 1;
+    vmf_reg_read(t.vcpu, VMF_ARM64_NZCV, &nzcv);
+    cr_expect_eq(nzcv, 0, "RNDR reports success");
+    tvm_destroy(&t);
+}
+
+Test(vm, counters_are_virtual_time_and_rndr_is_seeded)
+{
+    uint64_t a[4], b[4];
+    run_clock_guest(a);
+    run_clock_guest(b);
+    cr_expect_eq(a[0], 1, "CNTVCT at the first instruction");
+    cr_expect_eq(a[1], 4, "CNTPCT three instructions later");
+    cr_expect_neq(a[2], 0);
+    cr_expect_neq(a[2], a[3]);
+    cr_expect_arr_eq(a, b, sizeof(a), "same guest, same values");
+}

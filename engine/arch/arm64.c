@@ -143,6 +143,30 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     uc_emu_stop(uc);
 }
 
+/* MRS of the registers through which host state would leak into the guest:
+ * the generic counters read virtual time (one tick per retired instruction),
+ * RNDR/RNDRRS a fixed-seed xorshift sequence.  Everything else: Unicorn. */
+static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
+{
+    struct vmf_vcpu_impl *v = user;
+    uint64_t value;
+    if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 14 && cp->crm == 0 && (cp->op2 == 1 || cp->op2 == 2)) {
+        value = v->icount; /* CNTPCT_EL0 (op2 1), CNTVCT_EL0 (op2 2) */
+    } else if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 2 && cp->crm == 4 && cp->op2 <= 1) {
+        v->rng ^= v->rng << 13; /* RNDR, RNDRRS: succeed (NZCV = 0) with the next value */
+        v->rng ^= v->rng >> 7;
+        v->rng ^= v->rng << 17;
+        value = v->rng;
+        uint64_t nzcv = 0;
+        uc_reg_write(uc, UC_ARM64_REG_NZCV, &nzcv);
+    } else {
+        return 0;
+    }
+    if (reg != UC_ARM64_REG_XZR)
+        uc_reg_write(uc, reg, &value);
+    return 1; /* handled: Unicorn skips the instruction's own effect */
+}
+
 int arm64_vcpu_init(vmf_vcpu *vcpu)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
@@ -151,12 +175,14 @@ int arm64_vcpu_init(vmf_vcpu *vcpu)
     if (uc_ctl_set_cpu_model(v->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK ||
         uc_hook_add(v->uc, &v->h_code, UC_HOOK_CODE, (void *)code_hook, v, 1, 0) != UC_ERR_OK ||
         uc_hook_add(v->uc, &v->h_unmapped, UC_HOOK_MEM_UNMAPPED, (void *)unmapped_hook, v, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(v->uc, &v->h_intr, UC_HOOK_INTR, (void *)intr_hook, v, 1, 0) != UC_ERR_OK) {
+        uc_hook_add(v->uc, &v->h_intr, UC_HOOK_INTR, (void *)intr_hook, v, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(v->uc, &v->h_mrs, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) != UC_ERR_OK) {
         uc_close(v->uc);
         v->uc = NULL;
         return VMF_EUNICORN;
     }
     v->limit = UINT64_MAX;
+    v->rng = 0x9e3779b97f4a7c15ull ^ vcpu->vcpu_id;
     return VMF_OK;
 }
 

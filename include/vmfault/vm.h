@@ -153,6 +153,17 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit);
  * a fault handler of that vCPU). */
 void vmf_vcpu_request_stop(vmf_vcpu *vcpu);
 
+/* ---- interrupt lines ------------------------------------------------------------
+ * Lines 0..VMF_IRQ_LINES-1 are wires into whatever interrupt controller model
+ * listens (the sink).  The engine only keeps their levels and reports edges;
+ * with no sink a raised line is recorded and goes nowhere. */
+#define VMF_IRQ_LINES 1024
+typedef void (*vmf_irq_sink_fn)(vmf_vm *vm, uint32_t line, bool level, void *cookie);
+int vmf_vm_set_irq_sink(vmf_vm *vm, vmf_irq_sink_fn fn, void *cookie);
+/* Drive a line; the sink sees only changes.  VMF_ERANGE for a bad line. */
+int vmf_irq_set(vmf_vm *vm, uint32_t line, bool level);
+bool vmf_irq_level(const vmf_vm *vm, uint32_t line);
+
 /* Name of an exit code ("INST_EMUL", ...). */
 const char *vmf_exit_name(int exitcode);
 
