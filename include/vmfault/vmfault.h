@@ -9,6 +9,7 @@
 #include "vmfault/decode_arm64.h"
 #include "vmfault/fault.h"
 #include "vmfault/memory.h"
+#include "vmfault/snapshot.h"
 #include "vmfault/status.h"
 #include "vmfault/vm.h"
 

@@ -1,0 +1,120 @@
+/* vmfault engine — snapshot and in-place restore. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmfault/snapshot.h"
+
+#include "internal.h"
+
+struct cpu_snap {
+    uc_context *ctx;
+    uint64_t icount, rng;
+};
+
+struct vmf_snapshot {
+    vm_t *vm;
+    uint64_t map_gen;
+    unsigned ncpus;
+    struct cpu_snap cpu[CONFIG_MAX_NUM_NODES];
+    uint64_t irq_levels[VMF_IRQ_LINES / 64];
+    size_t nchunks;
+    struct chunk *chunks; /* guest layout at the time */
+    uint8_t **bytes;      /* a copy of each chunk */
+    size_t ram_bytes;
+};
+
+void vmf_snapshot_free(vmf_snapshot *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < s->ncpus; i++)
+        if (s->cpu[i].ctx)
+            uc_context_free(s->cpu[i].ctx);
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->bytes ? s->bytes[i] : NULL);
+    free(s->bytes);
+    free(s->chunks);
+    free(s);
+}
+
+size_t vmf_snapshot_ram_bytes(const vmf_snapshot *s)
+{
+    return s ? s->ram_bytes : 0;
+}
+
+int vmf_snapshot_take(vmf_vm *vm, vmf_snapshot **out)
+{
+    if (!vm || !out)
+        return VMF_EINVAL;
+    *out = NULL;
+    for (unsigned i = 0; i < vm->num_vcpus; i++)
+        if (vm->vcpus[i]->impl->fault_pending)
+            return VMF_ESTATE;
+    struct memmap *m = &vm->impl->map;
+    vmf_snapshot *s = calloc(1, sizeof(*s));
+    if (!s)
+        return VMF_ENOMEM;
+    s->vm = vm;
+    s->map_gen = m->gen;
+    s->ncpus = vm->num_vcpus;
+    memcpy(s->irq_levels, vm->impl->irq_levels, sizeof(s->irq_levels));
+    s->nchunks = m->nchunks;
+    s->chunks = calloc(m->nchunks ? m->nchunks : 1, sizeof(*s->chunks));
+    s->bytes = calloc(m->nchunks ? m->nchunks : 1, sizeof(*s->bytes));
+    if (!s->chunks || !s->bytes)
+        goto nomem;
+    for (size_t i = 0; i < m->nchunks; i++) {
+        s->chunks[i] = m->chunks[i];
+        s->bytes[i] = malloc(m->chunks[i].size);
+        if (!s->bytes[i])
+            goto nomem;
+        memcpy(s->bytes[i], m->chunks[i].host, m->chunks[i].size);
+        s->ram_bytes += m->chunks[i].size;
+    }
+    for (unsigned i = 0; i < s->ncpus; i++) {
+        struct vmf_vcpu_impl *v = vm->vcpus[i]->impl;
+        if (uc_context_alloc(v->uc, &s->cpu[i].ctx) != UC_ERR_OK || uc_context_save(v->uc, s->cpu[i].ctx) != UC_ERR_OK) {
+            vmf_snapshot_free(s);
+            return VMF_EUNICORN;
+        }
+        s->cpu[i].icount = v->icount;
+        s->cpu[i].rng = v->rng;
+    }
+    *out = s;
+    return VMF_OK;
+nomem:
+    vmf_snapshot_free(s);
+    return VMF_ENOMEM;
+}
+
+int vmf_snapshot_restore(vmf_vm *vm, const vmf_snapshot *s)
+{
+    if (!vm || !s || s->vm != vm)
+        return VMF_EINVAL;
+    struct memmap *m = &vm->impl->map;
+    if (m->gen != s->map_gen || vm->num_vcpus != s->ncpus || m->nchunks != s->nchunks)
+        return VMF_ESTATE;
+    for (size_t i = 0; i < s->nchunks; i++) {
+        const struct chunk *c = &m->chunks[i];
+        for (uint64_t off = 0; off < c->size; off += VMF_PAGE_SIZE) {
+            if (!memcmp(c->host + off, s->bytes[i] + off, VMF_PAGE_SIZE))
+                continue;
+            memcpy(c->host + off, s->bytes[i] + off, VMF_PAGE_SIZE);
+            /* the page may hold code Unicorn translated from the newer bytes */
+            for (unsigned j = 0; j < vm->num_vcpus; j++)
+                uc_ctl_remove_cache(vm->vcpus[j]->impl->uc, c->base + off, c->base + off + VMF_PAGE_SIZE);
+        }
+    }
+    for (unsigned i = 0; i < s->ncpus; i++) {
+        struct vmf_vcpu_impl *v = vm->vcpus[i]->impl;
+        if (uc_context_restore(v->uc, s->cpu[i].ctx) != UC_ERR_OK)
+            return VMF_EUNICORN;
+        v->icount = s->cpu[i].icount;
+        v->rng = s->cpu[i].rng;
+        v->fault_pending = false;
+        v->fl.active = false;
+        v->stop_requested = false;
+    }
+    memcpy(vm->impl->irq_levels, s->irq_levels, sizeof(s->irq_levels));
+    return VMF_OK;
+}
