@@ -119,6 +119,7 @@ enum stop_reason {
     STOP_FAST,      /* fast path abort */
     STOP_INTR,      /* CPU exception */
     STOP_MAP,       /* memory map changed under a running vCPU */
+    STOP_BPT,       /* the breakpoint */
 };
 
 struct mmio_ctx {
@@ -139,6 +140,8 @@ struct vmf_vcpu_impl {
     uint64_t icount, limit;
     uint64_t cur_pc;
     uint64_t rng;            /* RNDR: a deterministic sequence, never host entropy */
+    uint64_t bpt;            /* breakpoint PC or VMF_BPT_NONE */
+    bool bpt_skip;           /* the run started on the breakpoint: execute it once */
     uint8_t stop;            /* enum stop_reason */
     bool stop_requested;
     bool in_run;

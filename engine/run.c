@@ -392,6 +392,11 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
     if (v->limit < v->icount)
         v->limit = UINT64_MAX;
 
+    {
+        uint64_t start;
+        uc_reg_read(v->uc, UC_ARM64_REG_PC, &start);
+        v->bpt_skip = start == v->bpt;
+    }
     if (v->fault_pending) {
         int s = resume_pending(vcpu, exit);
         if (s < 0)
@@ -480,6 +485,12 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                 if (p)
                     memcpy(&exit->u.exception.insn, p, 4);
             }
+            s = STEP_EXIT;
+            break;
+        case STOP_BPT:
+            exit->exitcode = VMF_EXIT_BPT;
+            exit->pc = v->cur_pc;
+            exit->inst_length = 4;
             s = STEP_EXIT;
             break;
         case STOP_LIMIT:

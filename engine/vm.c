@@ -264,6 +264,14 @@ void vmf_vcpu_request_stop(vmf_vcpu *vcpu)
         vcpu->impl->limit = vcpu->impl->icount; /* the code hook stops at the next instruction */
 }
 
+int vmf_vcpu_set_breakpoint(vmf_vcpu *vcpu, uint64_t pc)
+{
+    if (!vcpu || !vcpu->impl)
+        return VMF_EINVAL;
+    vcpu->impl->bpt = pc;
+    return VMF_OK;
+}
+
 const char *vmf_exit_name(int exitcode)
 {
     switch (exitcode) {
@@ -274,6 +282,7 @@ const char *vmf_exit_name(int exitcode)
     case VMF_EXIT_EXCEPTION: return "EXCEPTION";
     case VMF_EXIT_ERROR: return "ERROR";
     case VMF_EXIT_STOP: return "STOP";
+    case VMF_EXIT_BPT: return "BPT";
     default: return "UNKNOWN";
     }
 }

@@ -195,3 +195,25 @@ Test(vm, counters_are_virtual_time_and_rndr_is_seeded)
     cr_expect_neq(a[2], a[3]);
     cr_expect_arr_eq(a, b, sizeof(a), "same guest, same values");
 }
+
+Test(vm, breakpoint_stops_before_the_instruction)
+{
+    struct tvm t;
+    cr_assert_eq(tvm_create(&t, VMF_PATH_FAST), VMF_OK);
+    /* loop: add x1, x1, #1 ; b loop */
+    const uint32_t code[] = {0x91000421, 0x17ffffff};
+    cr_assert_eq(tvm_load(&t, code, 2), VMF_OK);
+    cr_assert_eq(vmf_vcpu_set_breakpoint(t.vcpu, TVM_RAM + 4), VMF_OK);
+    vmf_exit ex;
+    for (uint64_t i = 1; i <= 3; i++) {
+        cr_assert_eq(tvm_run(&t, 100, &ex), VMF_OK);
+        cr_expect_eq(ex.exitcode, VMF_EXIT_BPT, "%s", vmf_exit_name(ex.exitcode));
+        cr_expect_eq(ex.pc, TVM_RAM + 4);
+        cr_expect_eq(tvm_x(&t, 1), i, "stopped once per lap");
+        cr_expect_eq(ex.icount, 2 * i - 1, "the branch at the breakpoint has not retired");
+    }
+    cr_assert_eq(vmf_vcpu_set_breakpoint(t.vcpu, VMF_BPT_NONE), VMF_OK);
+    cr_assert_eq(tvm_run(&t, 10, &ex), VMF_OK);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_BUDGET);
+    tvm_destroy(&t);
+}

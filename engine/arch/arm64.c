@@ -119,6 +119,15 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
         uc_emu_stop(uc);
         return;
     }
+    if (address == v->bpt) {
+        if (!v->bpt_skip) {
+            v->stop = STOP_BPT;
+            v->cur_pc = address;
+            uc_emu_stop(uc);
+            return;
+        }
+        v->bpt_skip = false;
+    }
     v->icount++;
     v->cur_pc = address;
 }
@@ -183,6 +192,7 @@ int arm64_vcpu_init(vmf_vcpu *vcpu)
     }
     v->limit = UINT64_MAX;
     v->rng = 0x9e3779b97f4a7c15ull ^ vcpu->vcpu_id;
+    v->bpt = VMF_BPT_NONE;
     return VMF_OK;
 }
 

@@ -103,6 +103,7 @@ enum vmf_exitcode {
     VMF_EXIT_EXCEPTION = 5,  /* the guest raised an exception vmfault does not deliver (SVC, UDF, ...) */
     VMF_EXIT_ERROR = 6,      /* the run cannot go on: see u.error */
     VMF_EXIT_STOP = 7,       /* vmf_vcpu_request_stop was called */
+    VMF_EXIT_BPT = 8,        /* the PC reached the breakpoint (vmf_vcpu_set_breakpoint), not executed yet */
 };
 
 /* Access kinds for a PAGING exit. */
@@ -163,6 +164,12 @@ int vmf_vm_set_irq_sink(vmf_vm *vm, vmf_irq_sink_fn fn, void *cookie);
 /* Drive a line; the sink sees only changes.  VMF_ERANGE for a bad line. */
 int vmf_irq_set(vmf_vm *vm, uint32_t line, bool level);
 bool vmf_irq_level(const vmf_vm *vm, uint32_t line);
+
+/* One breakpoint per vCPU: vmf_run stops with VMF_EXIT_BPT before executing
+ * the instruction at pc.  A run that starts at the breakpoint executes it (so
+ * the caller can step past).  VMF_BPT_NONE clears it. */
+#define VMF_BPT_NONE UINT64_MAX
+int vmf_vcpu_set_breakpoint(vmf_vcpu *vcpu, uint64_t pc);
 
 /* Name of an exit code ("INST_EMUL", ...). */
 const char *vmf_exit_name(int exitcode);
