@@ -108,6 +108,12 @@ struct inflight {
     /* fast path undo: register values at instruction start */
     uint64_t saved_x[VMF_A64_MAX_REGS], saved_rn;
     uint8_t saved_v[VMF_A64_MAX_REGS][16];
+    /* and RAM bytes an abandoned straddling store will still write */
+    struct saved_byte {
+        uint64_t addr;
+        uint8_t value;
+    } ram_saved[16];
+    uint8_t nram_saved;
 };
 
 /* ---- vCPU and VM ------------------------------------------------------------- */
@@ -120,6 +126,7 @@ enum stop_reason {
     STOP_INTR,      /* CPU exception */
     STOP_MAP,       /* memory map changed under a running vCPU */
     STOP_BPT,       /* the breakpoint */
+    STOP_EXCL,      /* a store-exclusive to a reservation whose load-exclusive vmfault emulated */
 };
 
 struct mmio_ctx {
@@ -141,6 +148,9 @@ struct vmf_vcpu_impl {
     uint64_t cur_pc;
     uint64_t rng;            /* RNDR: a deterministic sequence, never host entropy */
     uint64_t bpt;            /* breakpoint PC or VMF_BPT_NONE */
+    const struct memmap *map; /* the VM's, for the code hook */
+    bool excl_watch;         /* an emulated load-exclusive armed the monitor at excl_addr */
+    uint64_t excl_addr;
     bool bpt_skip;           /* the run started on the breakpoint: execute it once */
     uint8_t stop;            /* enum stop_reason */
     bool stop_requested;

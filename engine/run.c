@@ -153,25 +153,57 @@ static struct inflight *fast_inflight(vmf_vcpu *vcpu)
     return fl;
 }
 
-/* The beat that holds [gpa, gpa+size), in the callback's direction. */
-static struct beat *match_beat(struct inflight *fl, uint64_t gpa, unsigned size, uint8_t dir)
+static bool inside(const vm_memory_reservation_t *res, uint64_t addr, uint64_t len)
+{
+    return addr >= res->base && addr - res->base < res->size && len <= res->size - (addr - res->base);
+}
+
+/* The beat that holds [gpa, gpa+size), in the callback's direction, and lies
+ * wholly in this reservation (one that does not is the software path's to
+ * report, from its first byte on). */
+static struct beat *match_beat(struct inflight *fl, const vm_memory_reservation_t *res, uint64_t gpa,
+                               unsigned size, uint8_t dir)
 {
     if (!(fl->acc.access & dir))
         return NULL;
     for (unsigned i = 0; i < fl->nbeats; i++) {
         struct beat *b = &fl->beats[i];
         if (gpa >= b->addr && gpa - b->addr < b->size && size <= b->size - (gpa - b->addr))
-            return b;
+            return inside(res, b->addr, b->size) ? b : NULL;
     }
     return NULL;
+}
+
+/* A store Unicorn is abandoning may still write its bytes that fall in RAM
+ * after the MMIO part (a beat straddling the reservation's end): keep their
+ * old values so the undo can put them back. */
+static void save_straddling_ram(vmf_vcpu *vcpu, struct inflight *fl, const vm_memory_reservation_t *res)
+{
+    const struct memmap *m = &vcpu->vm->impl->map;
+    fl->nram_saved = 0;
+    if (!(fl->acc.access & VMF_ACCESS_WRITE))
+        return;
+    for (unsigned i = 0; i < fl->nbeats; i++) {
+        const struct beat *b = &fl->beats[i];
+        if (inside(res, b->addr, b->size) || !inside(res, b->addr, 1) || b->size > 8)
+            continue;
+        for (uint64_t a = b->addr; a - b->addr < b->size; a++) {
+            const uint8_t *h = memmap_host(m, a, 1);
+            if (h && fl->nram_saved < sizeof(fl->ram_saved) / sizeof(fl->ram_saved[0]))
+                fl->ram_saved[fl->nram_saved++] = (struct saved_byte){.addr = a, .value = *h};
+        }
+    }
+}
+
+static void mismatch(vmf_vcpu *vcpu, struct inflight *fl, const vm_memory_reservation_t *res)
+{
+    save_straddling_ram(vcpu, fl, res);
+    fast_abort(vcpu->impl, FAST_MISMATCH);
 }
 
 static int fast_serve(vmf_vcpu *vcpu, struct inflight *fl, struct mmio_ctx *c, struct beat *b)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
-    /* A beat must lie wholly in this reservation, else the software path reports it. */
-    if (b->addr < c->res->base || b->size > c->res->size - (b->addr - c->res->base))
-        return FAST_MISMATCH;
     fl->cur = (uint8_t)(b - fl->beats);
     switch (fault_dispatch(vcpu, c->res, b, VMF_PATH_FAST)) {
     case DISPATCH_DONE:
@@ -196,9 +228,9 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     if (!fl)
         return 0;
     uint64_t gpa = c->res->base + offset;
-    struct beat *b = match_beat(fl, gpa, size, VMF_ACCESS_READ);
+    struct beat *b = match_beat(fl, c->res, gpa, size, VMF_ACCESS_READ);
     if (!b) {
-        fast_abort(vcpu->impl, FAST_MISMATCH);
+        mismatch(vcpu, fl, c->res);
         return 0;
     }
     if (!b->done) {
@@ -224,15 +256,16 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
     if (!fl)
         return;
     uint64_t gpa = c->res->base + offset;
-    struct beat *b = match_beat(fl, gpa, size, VMF_ACCESS_WRITE);
+    struct beat *b = match_beat(fl, c->res, gpa, size, VMF_ACCESS_WRITE);
     unsigned shift = b ? 8 * (unsigned)(gpa - b->addr) : 0;
     /* The bytes Unicorn stores must be the ones the registers say. */
     if (!b || b->done || ((b->data >> shift) & width_mask(size)) != (value & width_mask(size))) {
-        fast_abort(vcpu->impl, FAST_MISMATCH);
+        mismatch(vcpu, fl, c->res);
         return;
     }
-    b->wmask = (uint8_t)(b->wmask | (width_mask(size) << (gpa - b->addr)));
-    if (b->wmask != (uint8_t)width_mask(b->size))
+    /* one bit per byte of the beat received so far */
+    b->wmask = (uint8_t)(b->wmask | (((1u << size) - 1) << (gpa - b->addr)));
+    if (b->wmask != (uint8_t)((1u << b->size) - 1))
         return; /* the rest of this beat comes in the next callback */
     int o = fast_serve(vcpu, fl, c, b);
     if (o != FAST_OK)
@@ -265,6 +298,7 @@ static int restart(vmf_vcpu *vcpu)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
     v->fl.active = false;
+    v->fl.nram_saved = 0;
     v->icount--; /* the instruction did not retire */
     uc_reg_write(v->uc, UC_ARM64_REG_PC, &v->fl.pc);
     return STEP_RESTART;
@@ -433,6 +467,8 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                 arm64_undo(vcpu, &v->fl);
             else
                 uc_reg_write(v->uc, UC_ARM64_REG_PC, &v->fl.pc);
+            for (unsigned i = 0; i < v->fl.nram_saved; i++)
+                uc_mem_write(v->uc, v->fl.ram_saved[i].addr, &v->fl.ram_saved[i].value, 1);
             switch (v->fl.outcome) {
             case FAST_RESTART: s = restart(vcpu); break;
             case FAST_UNHANDLED: fill_inst_emul(vcpu, exit); s = STEP_EXIT; break;
@@ -486,6 +522,19 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                     memcpy(&exit->u.exception.insn, p, 4);
             }
             s = STEP_EXIT;
+            break;
+        case STOP_EXCL:
+            /* A store-exclusive paired with a load-exclusive the engine emulated:
+             * Unicorn's monitor never saw that load, so vmfault completes the store. */
+            v->icount++; /* the code hook stopped before counting it */
+            if (arm64_prepare(vcpu, &v->fl, v->cur_pc, exit) != VMF_OK) {
+                exit->pc = v->cur_pc;
+                v->fl.pc = v->cur_pc;
+                s = abandon(vcpu);
+                break;
+            }
+            arm64_gather_store_data(vcpu, &v->fl);
+            s = software_complete(vcpu, exit);
             break;
         case STOP_BPT:
             exit->exitcode = VMF_EXIT_BPT;

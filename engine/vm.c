@@ -88,6 +88,7 @@ int vmf_vcpu_create(vmf_vm *vm, vmf_vcpu **out)
     v->vcpu_online = true;
     v->impl = impl;
     impl->map_gen = UINT64_MAX; /* force the first sync */
+    impl->map = &vm->impl->map;
     int st = arm64_vcpu_init(v);
     if (st) {
         free(impl);

@@ -106,6 +106,31 @@ int vmf_sysreg_write(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t value)
 
 /* ---- hooks ----------------------------------------------------------------------- */
 
+/* After vmfault emulated a load-exclusive from a reservation, Unicorn's own
+ * exclusive monitor is not armed, so it would fail the matching store-exclusive
+ * without even trying it.  Until the guest's next store-exclusive or CLREX, the
+ * code hook looks at each instruction: a store-exclusive to the same 64-byte
+ * granule (the largest Exclusives Reservation Granule) is stopped before it
+ * executes and completed by vmfault.  Costs nothing when no watch is armed. */
+static bool exclusive_watch(uc_engine *uc, struct vmf_vcpu_impl *v, uint64_t address)
+{
+    const uint8_t *p = memmap_host(v->map, address, 4);
+    if (!p)
+        return false;
+    uint32_t w = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if ((w & 0xfffff0ffu) == 0xd503305fu) { /* CLREX */
+        v->excl_watch = false;
+        return false;
+    }
+    if ((w & 0x3fc00000u) != 0x08000000u) /* load/store exclusive class, o2 = 0, L = 0: a store-exclusive */
+        return false;
+    v->excl_watch = false;
+    uint64_t rn = 0;
+    unsigned n = (w >> 5) & 31;
+    uc_reg_read(uc, n <= 28 ? UC_ARM64_REG_X0 + (int)n : n == 29 ? UC_ARM64_REG_X29 : n == 30 ? UC_ARM64_REG_X30 : UC_ARM64_REG_SP, &rn);
+    return (rn & ~(uint64_t)63) == (v->excl_addr & ~(uint64_t)63);
+}
+
 /* One call per guest instruction, before it executes: virtual time, the exact
  * PC (Unicorn's own PC is only exact inside memory callbacks when a code hook
  * exists: UNICORN-NOTES.md), and slice ends. */
@@ -116,6 +141,12 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
     if (v->icount >= v->limit) {
         if (v->stop == STOP_NONE)
             v->stop = STOP_LIMIT;
+        uc_emu_stop(uc);
+        return;
+    }
+    if (v->excl_watch && exclusive_watch(uc, v, address)) {
+        v->stop = STOP_EXCL;
+        v->cur_pc = address;
         uc_emu_stop(uc);
         return;
     }
@@ -228,6 +259,7 @@ int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *ex
     fl->active = fl->fast = fl->aborted = false;
     fl->outcome = 0;
     fl->nbeats = fl->cur = 0;
+    fl->nram_saved = 0;
     fl->pc = pc;
     fl->icount = vcpu->impl->icount;
     const uint8_t *code = memmap_host(&vcpu->vm->impl->map, pc, 4);
@@ -340,6 +372,10 @@ int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl)
     }
     if (a->exclusive && a->access == VMF_ACCESS_WRITE && a->rs != VMF_A64_NO_REG)
         set_gpr(vcpu, a->rs, false, 0); /* store-exclusive status: the store happened */
+    if (a->exclusive && a->access == VMF_ACCESS_READ) {
+        vcpu->impl->excl_watch = true; /* see exclusive_watch */
+        vcpu->impl->excl_addr = fl->addr;
+    }
     if (a->writeback)
         set_gpr(vcpu, a->rn, true, fl->new_base);
     uint64_t next = fl->pc + 4;
