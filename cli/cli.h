@@ -3,10 +3,14 @@
 #define VMFAULT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int cmd_decode(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Parse an unsigned number (decimal, or hex with 0x); false on junk or overflow. */
 bool cli_parse_u64(const char *s, uint64_t *out);

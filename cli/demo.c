@@ -7,6 +7,7 @@
 #include <sel4vm/guest_vcpu_fault.h>
 
 #include "cli.h"
+#include "devices/sel4vm_demo.h"
 #include "vmfault/vmfault.h"
 
 extern const unsigned char vmf_guest_demo[];
@@ -14,38 +15,6 @@ extern const size_t vmf_guest_demo_len;
 
 #define RAM_BASE 0x40000000u
 #define DEV_BASE 0x09000000u
-
-/* ---- the device: this part uses the libsel4vm API only ---------------------------------- */
-
-struct demo_dev {
-    uint32_t regs[32]; /* 128 bytes of 32-bit registers */
-    uint64_t counter;
-    char uart[128];
-    size_t uart_len;
-};
-
-static memory_fault_result_t demo_dev_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr, size_t len, void *cookie)
-{
-    (void)vm;
-    struct demo_dev *d = cookie;
-    uintptr_t off = paddr - DEV_BASE;
-    if (off == 0x10 && len == 8 && is_vcpu_read_fault(vcpu)) { /* the 64-bit counter */
-        set_vcpu_fault_data(vcpu, d->counter++);
-    } else if (off == 0x40 && !is_vcpu_read_fault(vcpu)) { /* UART transmit */
-        if (d->uart_len + 1 < sizeof(d->uart))
-            d->uart[d->uart_len++] = (char)(get_vcpu_fault_data(vcpu) & 0xff);
-    } else if (off + len <= sizeof(d->regs)) {
-        uint32_t *reg = &d->regs[off / 4];
-        if (is_vcpu_read_fault(vcpu))
-            set_vcpu_fault_data(vcpu, emulate_vcpu_fault(vcpu, *reg));
-        else
-            *reg = (uint32_t)emulate_vcpu_fault(vcpu, *reg);
-    } else {
-        return FAULT_ERROR;
-    }
-    advance_vcpu_fault(vcpu);
-    return FAULT_HANDLED;
-}
 
 /* ---- printing -------------------------------------------------------------------------------- */
 
@@ -86,13 +55,7 @@ int cmd_demo(int argc, char **argv)
     vmf_vm *vm;
     vmf_vcpu *vcpu;
     struct demo_dev dev;
-    memset(&dev, 0, sizeof(dev));
-    dev.regs[0] = 0x564d4631; /* ID "VMF1" */
-    dev.regs[2] = 0x80;       /* STATUS: top bit set, to show sign extension */
-    dev.regs[6] = 0x11111111;
-    dev.regs[7] = 0x22222222;
-    dev.regs[12] = 0xc0ffee;
-    dev.counter = 0x0123456789abcdefull;
+    demo_dev_init(&dev);
     int st = vmf_vm_create(VMF_ARCH_ARM64, "demo", &vm);
     if (st) {
         fprintf(stderr, "vmfault demo: %s\n", vmf_strerror(st));

@@ -12,6 +12,10 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  decode --arch arm64 HEX [--pc ADDR]   decode one instruction's data access as YAML\n"
+          "  run SCENARIO [--path fast|exit] [--trace FILE] [--explain]\n"
+          "                                        run a scenario, check its expectations, print the digest\n"
+          "  record SCENARIO -o TRACE.yaml         run and write the trace\n"
+          "  replay TRACE.yaml                     re-run a trace with device reads served from it\n"
           "  demo [--path fast|exit]               run the demo guest and print every fault\n"
           "  help                                  this text\n",
           out);
@@ -41,6 +45,12 @@ int main(int argc, char **argv)
         return cmd_decode(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "record"))
+        return cmd_record(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;

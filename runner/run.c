@@ -1,0 +1,518 @@
+/* vmfault runner — scenario → VM → run → trace → expectations. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sel4vm/guest_vcpu_fault.h>
+
+#include "devices/bind.h"
+#include "devices/pl011.h"
+#include "devices/regfile.h"
+#include "devices/sel4vm_demo.h"
+#include "devices/test_exit.h"
+#include "runner/expect.h"
+#include "runner/runner.h"
+#include "vmfault/vmfault.h"
+
+struct ctx;
+
+struct dev_slot {
+    struct ctx *ctx;
+    const struct scn_device *d;
+    struct vmf_device_binding bind;
+    vm_memory_reservation_t *res;
+    union {
+        struct vmf_regfile regfile;
+        struct vmf_pl011 pl011;
+        struct vmf_test_exit test_exit;
+        struct demo_dev demo;
+    } *state;
+};
+
+struct ctx {
+    const struct scenario *s;
+    const struct runner_opts *o;
+    struct run_result *r;
+    vmf_vm *vm;
+    vmf_vcpu *vcpu;
+    struct dev_slot dev[SCN_MAX_DEVICES];
+    const char *names[SCN_MAX_DEVICES];
+    size_t replay_next;   /* next recorded event to serve */
+    bool replay_mismatch;
+    uint8_t replay_stop;  /* the recorded run stopped at a device's request (test-exit, stop) */
+    uint32_t replay_status;
+    char replay_msg[512];
+};
+
+static int setup_fail(struct scn_error *err, const struct scenario *s, struct scn_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int setup_fail(struct scn_error *err, const struct scenario *s, struct scn_loc loc, const char *fmt, ...)
+{
+    snprintf(err->file, sizeof(err->file), "%s", s->files[loc.file < s->nfiles ? loc.file : 0]);
+    err->line = loc.line;
+    err->col = loc.col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int device_of(const struct ctx *c, const vm_memory_reservation_t *res)
+{
+    for (size_t i = 0; i < c->s->ndevices; i++)
+        if (c->dev[i].res == res && res)
+            return (int)i;
+    return TR_NO_DEVICE;
+}
+
+/* ---- explain: each exit the way a hypervisor textbook shows it ------------------------------- */
+
+static const char *sas_name(unsigned sas)
+{
+    static const char *const n[] = {"byte", "halfword", "word", "doubleword"};
+    return n[sas & 3];
+}
+
+static const char *model_name(const struct ctx *c, int device)
+{
+    static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler"};
+    if (c->o->replay)
+        return "served from the trace";
+    unsigned m = device != TR_NO_DEVICE ? c->s->devices[device].model : 0;
+    return names[m <= 4 ? m : 0];
+}
+
+static void explain_fault(FILE *out, const struct ctx *c, const vmf_fault *f, unsigned cpu, int device, size_t n)
+{
+    char text[96];
+    if (vmf_arm64_disasm(f->insn_word, f->pc, text, sizeof(text)))
+        snprintf(text, sizeof(text), "(not known to Capstone)");
+    uint32_t esr = f->insn.esr;
+    fprintf(out, "fault %zu at t=%llu on cpu%u\n", n, (unsigned long long)f->icount, cpu);
+    fprintf(out, "  instruction  0x%llx: %s  (0x%08x)\n", (unsigned long long)f->pc, text, f->insn_word);
+    fprintf(out, "  syndrome     ESR_EL2 0x%08x: EC=0x%02x (data abort from a lower EL) IL=%u ISV=%u", esr, esr >> 26,
+            esr >> 25 & 1, esr >> 24 & 1);
+    if (esr >> 24 & 1)
+        fprintf(out, " SAS=%u (%s) SSE=%u SRT=%u SF=%u AR=%u", esr >> 22 & 3, sas_name(esr >> 22), esr >> 21 & 1,
+                esr >> 16 & 31, esr >> 15 & 1, esr >> 14 & 1);
+    fprintf(out, " WnR=%u DFSC=0x%02x (translation fault, level 3)\n", esr >> 6 & 1, esr & 0x3f);
+    if (!(esr >> 24 & 1))
+        fprintf(out, "               ISV=0: a hypervisor gets no register or size from the syndrome (%s); "
+                     "vmfault decoded the instruction instead\n",
+                f->insn.nregs > 1 ? "several registers" : f->insn.writeback ? "writeback" : f->insn.exclusive ? "exclusive" : f->insn.vreg ? "SIMD&FP register" : "not a single GPR access");
+    const char *dev = device != TR_NO_DEVICE ? c->names[device] : vmf_reservation_name(f->reservation);
+    uint64_t base = device != TR_NO_DEVICE ? c->s->devices[device].base : 0;
+    fprintf(out, "  access       %s of %u byte%s at 0x%llx", f->access == VMF_ACCESS_READ ? "read" : "write", f->size,
+            f->size == 1 ? "" : "s", (unsigned long long)f->addr);
+    if (device != TR_NO_DEVICE)
+        fprintf(out, " = %s+0x%llx", dev, (unsigned long long)(f->addr - base));
+    if (f->parts > 1)
+        fprintf(out, ", access %u of %u of this instruction", f->part + 1u, f->parts);
+    fprintf(out, "\n");
+    uint64_t wm = f->size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * f->size)) - 1;
+    fprintf(out, "  handler      %s (%s, %s path)\n", dev, model_name(c, device), f->path == VMF_PATH_EXIT ? "exit" : "fast");
+    fprintf(out, "  data         0x%llx, mask 0x%llx (byte lane %u of its 32-bit word)\n", (unsigned long long)f->data,
+            (unsigned long long)(wm << (8 * (f->addr & 3))), (unsigned)(f->addr & 3));
+    fprintf(out, "  result       %s\n", vmf_fault_result_name(f->result));
+}
+
+/* ---- the trace ------------------------------------------------------------------------------------ */
+
+static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
+{
+    struct ctx *c = cookie;
+    int device = device_of(c, f->reservation);
+    struct tr_event e = {.kind = TR_FAULT,
+                         .cpu = (uint8_t)vcpu->vcpu_id,
+                         .t = f->icount,
+                         .pc = f->pc,
+                         .addr = f->addr,
+                         .data = f->data,
+                         .insn = f->insn_word,
+                         .size = f->size,
+                         .dir = f->access == VMF_ACCESS_WRITE ? 2 : 1,
+                         .result = f->result,
+                         .device = (uint8_t)device,
+                         .part = f->part,
+                         .parts = f->parts};
+    trace_push(&c->r->trace, &e);
+    c->r->faults++;
+    if (c->o->explain)
+        explain_fault(c->o->explain, c, f, vcpu->vcpu_id, device, c->r->faults);
+}
+
+/* ---- replay: device accesses served from a recorded trace ------------------------------------------ */
+
+static void replay_diverge(struct ctx *c, vm_vcpu_t *vcpu, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void replay_diverge(struct ctx *c, vm_vcpu_t *vcpu, const char *fmt, ...)
+{
+    if (!c->replay_mismatch) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->replay_msg, sizeof(c->replay_msg), fmt, ap);
+        va_end(ap);
+        c->replay_mismatch = true;
+    }
+    vmf_vcpu_request_stop(vcpu);
+}
+
+static memory_fault_result_t replay_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr, size_t len, void *cookie)
+{
+    (void)vm;
+    struct dev_slot *slot = cookie;
+    struct ctx *c = slot->ctx;
+    const struct trace *t = c->o->replay;
+    int device = (int)(slot - c->dev);
+    while (c->replay_next < t->n && t->ev[c->replay_next].kind != TR_FAULT)
+        c->replay_next++;
+    bool read = is_vcpu_read_fault(vcpu);
+    if (c->replay_next >= t->n) {
+        replay_diverge(c, vcpu, "the guest made a %s of %zu bytes at 0x%lx that the trace does not have",
+                       read ? "read" : "write", len, (unsigned long)paddr);
+    } else {
+        const struct tr_event *e = &t->ev[c->replay_next];
+        if (e->addr != paddr || e->size != len || e->dir != (read ? 1 : 2) || e->pc != get_vcpu_fault_ip(vcpu) ||
+            e->device != device || (!read && e->data != get_vcpu_fault_data(vcpu)))
+            replay_diverge(c, vcpu, "the access differs from the recorded one");
+    }
+    if (c->replay_mismatch) {
+        if (read)
+            set_vcpu_fault_data(vcpu, 0);
+        advance_vcpu_fault(vcpu);
+        return FAULT_HANDLED;
+    }
+    const struct tr_event *e = &t->ev[c->replay_next++];
+    if (read)
+        set_vcpu_fault_data(vcpu, e->data);
+    /* A device that ended the recorded run (test-exit, an unlisted access with
+     * policy stop) did it on this access: end the replay the same way. */
+    const struct tr_event *next = c->replay_next < t->n ? &t->ev[c->replay_next] : NULL;
+    if (next && next->kind == TR_EXIT && (next->reason == TR_EXIT_TEST || next->reason == TR_EXIT_STOP) &&
+        next->t == e->t) {
+        c->replay_stop = next->reason;
+        c->replay_status = next->status;
+        vmf_vcpu_request_stop(vcpu);
+    }
+    switch (e->result) {
+    case VMF_RESULT_HANDLED: advance_vcpu_fault(vcpu); return FAULT_HANDLED;
+    case VMF_RESULT_IGNORE: return FAULT_IGNORE;
+    case VMF_RESULT_RESTART: return FAULT_RESTART;
+    case VMF_RESULT_UNHANDLED: return FAULT_UNHANDLED;
+    default: return FAULT_ERROR;
+    }
+}
+
+/* ---- building the VM -------------------------------------------------------------------------------- */
+
+static int add_devices(struct ctx *c, struct scn_error *err)
+{
+    const struct scenario *s = c->s;
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct scn_device *d = &s->devices[i];
+        struct dev_slot *slot = &c->dev[i];
+        slot->ctx = c;
+        slot->d = d;
+        c->names[i] = d->name;
+        if (c->o->replay) {
+            slot->res = vm_reserve_memory_at(c->vm, d->base, d->size, replay_fault, slot);
+        } else if (d->model == SCN_MODEL_HANDLER) {
+            const struct runner_handler *h = NULL;
+            for (size_t k = 0; k < c->o->nhandlers && !h; k++)
+                if (!strcmp(c->o->handlers[k].name, d->handler))
+                    h = &c->o->handlers[k];
+            if (h) {
+                slot->res = vm_reserve_memory_at(c->vm, d->base, d->size, h->fn, h->cookie);
+            } else if (!strcmp(d->handler, "demo-device")) { /* built in: devices/sel4vm_demo.c */
+                slot->state = calloc(1, sizeof(*slot->state));
+                if (!slot->state)
+                    return setup_fail(err, s, d->loc, "out of memory");
+                demo_dev_init(&slot->state->demo);
+                slot->res = vm_reserve_memory_at(c->vm, d->base, d->size, demo_dev_fault, &slot->state->demo);
+            } else {
+                return setup_fail(err, s, d->loc,
+                                  "device %s: no handler is registered as '%s' by this program "
+                                  "(built in: demo-device)",
+                                  d->name, d->handler);
+            }
+        } else {
+            slot->state = calloc(1, sizeof(*slot->state));
+            if (!slot->state)
+                return setup_fail(err, s, d->loc, "out of memory");
+            const vmf_device_ops *ops = NULL;
+            char msg[160] = "";
+            switch (d->model) {
+            case SCN_MODEL_REGFILE:
+                if (vmf_regfile_init(&slot->state->regfile, &d->regfile, msg, sizeof(msg)))
+                    return setup_fail(err, s, d->loc, "device %s: %s", d->name, msg);
+                ops = &vmf_regfile_ops;
+                break;
+            case SCN_MODEL_PL011:
+                vmf_pl011_init(&slot->state->pl011);
+                vmf_pl011_input(&slot->state->pl011, d->uart_input, d->uart_input_len);
+                ops = &vmf_pl011_ops;
+                break;
+            case SCN_MODEL_TEST_EXIT:
+                vmf_test_exit_init(&slot->state->test_exit);
+                ops = &vmf_test_exit_ops;
+                break;
+            default:
+                return setup_fail(err, s, d->loc, "device %s: unknown model %u", d->name, d->model);
+            }
+            int st = vmf_device_attach(c->vm, &slot->bind, d->name, d->base, d->size, ops, slot->state);
+            if (st)
+                return setup_fail(err, s, d->loc, "device %s: %s", d->name, vmf_vm_last_error(c->vm, NULL));
+            slot->res = slot->bind.res;
+        }
+        if (!slot->res)
+            return setup_fail(err, s, d->loc, "device %s: %s", d->name, vmf_vm_last_error(c->vm, NULL));
+        vmf_reservation_set_name(slot->res, d->name);
+        uint8_t path = d->path ? d->path : c->o->path ? c->o->path : SCN_PATH_FAST;
+        vmf_reservation_set_path(c->vm, slot->res, path == SCN_PATH_EXIT ? VMF_PATH_EXIT : VMF_PATH_FAST);
+    }
+    return 0;
+}
+
+static int build(struct ctx *c, struct scn_error *err)
+{
+    const struct scenario *s = c->s;
+    struct run_result *r = c->r;
+    int st = vmf_vm_create(VMF_ARCH_ARM64, s->name, &c->vm);
+    if (st)
+        return setup_fail(err, s, s->guest_loc, "cannot create the VM: %s", vmf_strerror(st));
+    for (uint32_t i = 0; i < (s->cpus ? s->cpus : 1); i++) {
+        vmf_vcpu *v;
+        if ((st = vmf_vcpu_create(c->vm, &v)))
+            return setup_fail(err, s, s->guest_loc, "cannot create vCPU %u: %s", i, vmf_strerror(st));
+        if (i == 0)
+            c->vcpu = v;
+    }
+    for (size_t i = 0; i < s->nram; i++)
+        if ((st = vmf_ram_add(c->vm, s->ram[i].base, s->ram[i].size, NULL)))
+            return setup_fail(err, s, s->ram[i].loc, "RAM [0x%llx, +0x%llx): %s", (unsigned long long)s->ram[i].base,
+                              (unsigned long long)s->ram[i].size, vmf_strerror(st));
+    if (add_devices(c, err))
+        return -1;
+    if (c->o->image) {
+        r->image = *c->o->image;
+        r->image.bytes = malloc(c->o->image->len ? c->o->image->len : 1);
+        if (!r->image.bytes)
+            return setup_fail(err, s, s->guest_loc, "out of memory");
+        memcpy(r->image.bytes, c->o->image->bytes, c->o->image->len);
+    } else if (guest_build(s, &r->image, err)) {
+        return -1;
+    }
+    for (size_t i = 0; i < r->image.nseg; i++) {
+        const uint8_t *bytes = r->image.bytes + r->image.seg[i].off;
+        if (r->image.seg[i].len && vmf_mem_write(c->vm, r->image.seg[i].addr, bytes, r->image.seg[i].len))
+            return setup_fail(err, s, s->guest_loc, "the guest (%zu bytes at 0x%llx) does not fit in RAM",
+                              r->image.seg[i].len, (unsigned long long)r->image.seg[i].addr);
+    }
+    vmf_reg_write(c->vcpu, VMF_ARM64_SP, s->ram[0].base + s->ram[0].size);
+    vmf_reg_write(c->vcpu, VMF_ARM64_PC, r->image.entry);
+    for (size_t i = 0; i < s->nregs; i++)
+        if ((st = vmf_reg_write(c->vcpu, s->regs[i].reg, s->regs[i].value)))
+            return setup_fail(err, s, s->regs[i].loc, "register: %s", vmf_strerror(st));
+    if (s->has_stop_pc)
+        vmf_vcpu_set_breakpoint(c->vcpu, s->stop_pc);
+    vmf_vm_set_fault_observer(c->vm, observer, c);
+    return 0;
+}
+
+/* ---- running ------------------------------------------------------------------------------------------ */
+
+static void set_error(struct run_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_error(struct run_result *r, const char *fmt, ...)
+{
+    r->reason = TR_EXIT_ERROR;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    va_end(ap);
+}
+
+/* Why a STOP exit: a device asked for it (test-exit, unlisted access) or replay diverged. */
+static void stop_reason(struct ctx *c)
+{
+    struct run_result *r = c->r;
+    if (c->replay_mismatch) {
+        set_error(r, "replay: %s", c->replay_msg);
+        return;
+    }
+    if (c->replay_stop) {
+        r->reason = c->replay_stop;
+        r->status = c->replay_status;
+        return;
+    }
+    for (size_t i = 0; i < c->s->ndevices; i++) {
+        const struct dev_slot *d = &c->dev[i];
+        if (!d->bind.stopped)
+            continue;
+        if (d->d->model == SCN_MODEL_TEST_EXIT) {
+            r->reason = TR_EXIT_TEST;
+            r->status = d->state->test_exit.status;
+        } else {
+            r->reason = TR_EXIT_STOP;
+            snprintf(r->error, sizeof(r->error), "%s", d->bind.message);
+        }
+        return;
+    }
+    r->reason = TR_EXIT_STOP;
+}
+
+static void run_loop(struct ctx *c)
+{
+    const struct scenario *s = c->s;
+    struct run_result *r = c->r;
+    uint64_t budget = s->max_instructions ? s->max_instructions : 1000000;
+    size_t ei = 0;
+    for (;;) {
+        uint64_t now = vmf_vcpu_icount(c->vcpu);
+        while (ei < s->nevents && s->events[ei].at <= now) {
+            const struct scn_event *ev = &s->events[ei++];
+            vmf_irq_set(c->vm, ev->irq, ev->level);
+            struct tr_event e = {.kind = TR_IRQ, .t = ev->at, .line = ev->irq, .level = ev->level};
+            trace_push(&r->trace, &e);
+            if (c->o->explain)
+                fprintf(c->o->explain, "irq %u %s at t=%llu\n", ev->irq, ev->level ? "raised" : "lowered",
+                        (unsigned long long)ev->at);
+        }
+        if (now >= budget) {
+            r->reason = TR_EXIT_BUDGET;
+            break;
+        }
+        uint64_t until = budget;
+        if (ei < s->nevents && s->events[ei].at < until)
+            until = s->events[ei].at;
+        vmf_exit ex;
+        int st = vmf_run(c->vcpu, until - now, &ex);
+        r->pc = ex.pc;
+        if (st) {
+            set_error(r, "vmf_run: %s", vmf_strerror(st));
+            break;
+        }
+        if (ex.exitcode == VMF_EXIT_BUDGET)
+            continue;
+        if (ex.exitcode == VMF_EXIT_HLT) {
+            if (s->stop_on_wfi) {
+                r->reason = TR_EXIT_WFI;
+                break;
+            }
+            continue;
+        }
+        switch (ex.exitcode) {
+        case VMF_EXIT_STOP: stop_reason(c); break;
+        case VMF_EXIT_BPT: r->reason = TR_EXIT_PC; break;
+        case VMF_EXIT_INST_EMUL:
+            set_error(r, "%s of %u bytes at 0x%llx by pc 0x%llx: no handler completed it (FAULT_UNHANDLED)",
+                      ex.u.inst_emul.access == VMF_ACCESS_WRITE ? "write" : "read", ex.u.inst_emul.size,
+                      (unsigned long long)ex.u.inst_emul.gpa, (unsigned long long)ex.pc);
+            break;
+        case VMF_EXIT_PAGING:
+            set_error(r, "%s at 0x%llx (pc 0x%llx) is outside every RAM region and device",
+                      ex.u.paging.fault_type == VMF_FAULT_EXEC ? "instruction fetch"
+                      : ex.u.paging.fault_type == VMF_FAULT_WRITE ? "write"
+                                                                   : "read",
+                      (unsigned long long)ex.u.paging.gpa, (unsigned long long)ex.pc);
+            break;
+        case VMF_EXIT_EXCEPTION: {
+            char text[96];
+            if (vmf_arm64_disasm(ex.u.exception.insn, ex.pc, text, sizeof(text)))
+                snprintf(text, sizeof(text), "undefined");
+            set_error(r, "the guest raised an exception at pc 0x%llx (0x%08x: %s); exceptions are not delivered yet",
+                      (unsigned long long)ex.pc, ex.u.exception.insn, text);
+            break;
+        }
+        default: {
+            /* ERROR: prefer a device binding's specific message */
+            const char *why = ex.u.error.message;
+            for (size_t i = 0; i < s->ndevices; i++)
+                if (c->dev[i].bind.message[0] && !c->dev[i].bind.stopped)
+                    why = c->dev[i].bind.message;
+            set_error(r, "%s", why);
+            break;
+        }
+        }
+        break;
+    }
+    r->icount = vmf_vcpu_icount(c->vcpu);
+    struct tr_event e = {.kind = TR_EXIT, .t = r->icount, .reason = (uint8_t)r->reason, .pc = r->pc, .status = r->status};
+    trace_push(&r->trace, &e);
+    if (c->o->explain)
+        fprintf(c->o->explain, "exit %s at pc 0x%llx after %llu instructions%s%s\n", tr_exit_name(r->reason),
+                (unsigned long long)r->pc, (unsigned long long)r->icount, r->error[0] ? ": " : "", r->error);
+}
+
+/* ---- the whole run -------------------------------------------------------------------------------- */
+
+static void compare_replay(struct ctx *c)
+{
+    const struct trace *want = c->o->replay, *got = &c->r->trace;
+    size_t n = want->n < got->n ? want->n : got->n;
+    char a[320], b[320];
+    for (size_t i = 0; i <= n; i++) {
+        const struct tr_event *x = i < want->n ? &want->ev[i] : NULL, *y = i < got->n ? &got->ev[i] : NULL;
+        if (x && y && tr_event_equal(x, y))
+            continue;
+        if (!x && !y)
+            return;
+        if (x)
+            tr_event_str(x, c->names, a, sizeof(a));
+        if (y)
+            tr_event_str(y, c->names, b, sizeof(b));
+        c->r->diverged = true;
+        snprintf(c->r->divergence, sizeof(c->r->divergence), "event %zu: expected %s\n  got %s", i,
+                 x ? a : "the end of the trace", y ? b : "the end of the run");
+        return;
+    }
+}
+
+int runner_run(const struct scenario *s, const struct runner_opts *o, struct run_result *r, struct scn_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    memset(err, 0, sizeof(*err));
+    struct ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return setup_fail(err, s, s->guest_loc, "out of memory");
+    c->s = s;
+    c->o = o;
+    c->r = r;
+    int rc = build(c, err);
+    if (!rc) {
+        run_loop(c);
+        for (size_t i = 0; i < s->ndevices; i++)
+            if (s->devices[i].model == SCN_MODEL_PL011 && c->dev[i].state) {
+                const struct vmf_pl011 *u = &c->dev[i].state->pl011;
+                size_t n = u->out_len < VMF_PL011_OUT_MAX - 1 ? u->out_len : VMF_PL011_OUT_MAX - 1;
+                if (n > sizeof(r->uart) - 1 - r->uart_len)
+                    n = sizeof(r->uart) - 1 - r->uart_len;
+                memcpy(r->uart + r->uart_len, u->out, n);
+                r->uart_len += n;
+            }
+        trace_digest_hex(&r->trace, r->digest);
+        if (o->replay) {
+            compare_replay(c);
+        } else {
+            struct expect_view v = {.vm = c->vm, .vcpu = c->vcpu, .names = c->names};
+            for (size_t i = 0; i < s->ndevices; i++)
+                v.regfile[i] = s->devices[i].model == SCN_MODEL_REGFILE && c->dev[i].state ? &c->dev[i].state->regfile
+                                                                                             : NULL;
+            expect_check(s, &v, r);
+        }
+    }
+    vmf_vm_destroy(c->vm);
+    for (size_t i = 0; i < SCN_MAX_DEVICES; i++)
+        free(c->dev[i].state);
+    free(c);
+    return rc;
+}
+
+void run_result_free(struct run_result *r)
+{
+    trace_free(&r->trace);
+    guest_free(&r->image);
+}

@@ -1,0 +1,2000 @@
+/* vmfault runner — the YAML scenario loader.
+ *
+ * Three stages, one direction:
+ *   1. bytes  -> YAML tree   libyaml's event parser builds a small private tree
+ *                            (struct ynode) in an arena, with hard limits on
+ *                            input size, node count, nesting depth and anchors;
+ *                            an alias becomes a pointer to its anchored node and
+ *                            an alias to a node that is still open (a recursive
+ *                            structure) is refused, so the tree is a DAG.
+ *   2. tree   -> scenario    schema-driven: every mapping is checked against the
+ *                            keys it may have, every value against its type and
+ *                            range, each error reported at the offending node.
+ *                            The schema has bounded depth and every list has a
+ *                            cap, so shared (aliased) nodes cannot blow up the
+ *                            walk; a visit budget guards that anyway.
+ *   3. checks                what needs the whole scenario (required keys,
+ *                            names in expectations).
+ *
+ * Includes are applied before the including file's own keys, so lists from
+ * an include come first and scalars set by the includer win.
+ *
+ * The loader never prints and never exits; the first error is reported and
+ * everything is freed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "runner/scenario.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+/* ---- limits ----------------------------------------------------------------- */
+
+#define LD_MAX_INPUT ((size_t)4 << 20) /* bytes per file */
+#define LD_MAX_NODES 100000u           /* YAML nodes (incl. aliases) per file */
+#define LD_MAX_DEPTH 64u               /* YAML nesting */
+#define LD_MAX_ANCHORS 1024u           /* anchors per file */
+#define LD_MAX_INCLUDE_DEPTH 4         /* main file is depth 0 */
+#define LD_MAX_MAP_KEYS 128u           /* keys in one mapping, after merges */
+#define LD_MAX_MERGE_DEPTH 8           /* '<<' inside '<<' ... */
+#define LD_MAX_MERGE_SEQ 16u           /* mappings in one '<<' sequence */
+#define LD_MAX_VISITS 1000000u         /* node visits while applying the schema */
+
+/* ---- the YAML tree ------------------------------------------------------------ */
+
+enum ykind { YK_SCALAR, YK_SEQ, YK_MAP };
+
+struct ynode {
+    uint8_t kind;   /* enum ykind */
+    bool plain;     /* scalar: plain style and not tagged as a string */
+    bool done;      /* collection: its end event has been seen */
+    uint8_t file;   /* index into scenario.files */
+    uint32_t line, col;
+    const char *str; /* scalar: bytes, NUL-terminated (may contain NUL) */
+    size_t len;
+    struct ynode **kids; /* seq: items; map: key, value, key, value, ... */
+    size_t n, cap;
+};
+
+struct ablock {
+    struct ablock *next;
+    size_t used, cap;
+};
+
+struct chain_entry {
+    bool valid;
+    dev_t dev;
+    ino_t ino;
+};
+
+struct ctx {
+    struct scenario *s;
+    struct scn_error *err;
+    bool failed;
+    struct ablock *arena;
+    size_t nodes;  /* nodes of the file being parsed */
+    size_t visits; /* schema walk */
+    struct chain_entry chain[LD_MAX_INCLUDE_DEPTH + 2]; /* files being loaded */
+    size_t nchain;
+
+    bool has_arch, has_name, has_guest_src, has_guest_map;
+    struct scn_loc top_loc;       /* the main file's top mapping */
+    struct scn_loc guest_map_loc; /* the last guest mapping */
+    struct scn_loc fault_devloc[SCN_MAX_FAULTS];     /* expect.faults[i].device value */
+    struct scn_loc devexp_devloc[SCN_MAX_DEVEXPECT]; /* expect.devices key */
+    struct scn_loc devreg_loc[SCN_MAX_DEVICES];      /* memory.devices[i].registers (or the device) */
+};
+
+/* ---- arena -------------------------------------------------------------------- */
+
+#define LD_ALIGN(x) (((x) + 15u) & ~(size_t)15u)
+#define LD_BLOCK ((size_t)64 << 10)
+
+static void *aalloc(struct ctx *c, size_t n)
+{
+    size_t hdr = LD_ALIGN(sizeof(struct ablock));
+    n = LD_ALIGN(n ? n : 1);
+    struct ablock *b = c->arena;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > LD_BLOCK - hdr ? n : LD_BLOCK - hdr;
+        b = malloc(hdr + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        b->next = c->arena;
+        c->arena = b;
+    }
+    void *p = (char *)b + hdr + b->used;
+    b->used += n;
+    return p;
+}
+
+/* Everything allocated after a mark can be released at once (an include's
+ * tree, once applied: the scenario keeps copies, never pointers). */
+struct amark {
+    struct ablock *head;
+    size_t used;
+};
+
+static struct amark amark(const struct ctx *c)
+{
+    struct amark m = {c->arena, c->arena ? c->arena->used : 0};
+    return m;
+}
+
+static void arelease(struct ctx *c, struct amark m)
+{
+    while (c->arena && c->arena != m.head) {
+        struct ablock *next = c->arena->next;
+        free(c->arena);
+        c->arena = next;
+    }
+    if (c->arena)
+        c->arena->used = m.used;
+}
+
+static void afree(struct ctx *c)
+{
+    while (c->arena) {
+        struct ablock *next = c->arena->next;
+        free(c->arena);
+        c->arena = next;
+    }
+}
+
+/* ---- errors ------------------------------------------------------------------- */
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t l = strlen(src);
+    if (l >= cap)
+        l = cap - 1;
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
+__attribute__((format(printf, 5, 0))) static int vfail(struct ctx *c, uint8_t file, uint32_t line,
+                                                        uint32_t col, const char *fmt, va_list ap)
+{
+    if (c->failed)
+        return -1;
+    c->failed = true;
+    copy_str(c->err->file, sizeof c->err->file, file < c->s->nfiles ? c->s->files[file] : "?");
+    c->err->line = line;
+    c->err->col = col;
+    vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
+    return -1;
+}
+
+__attribute__((format(printf, 5, 6))) static int failp(struct ctx *c, uint8_t file, uint32_t line,
+                                                        uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(c, file, line, col, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, const struct ynode *n,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(c, n->file, n->line, n->col, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail_loc(struct ctx *c, struct scn_loc loc,
+                                                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(c, loc.file, loc.line, loc.col, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* User text for a message: at most `max` bytes (40 for keys and values, 160
+ * for paths), control bytes and quotes shown as '?'. */
+#define SHOW_KEY 40u
+#define SHOW_PATH 160u
+struct shown {
+    char s[SHOW_PATH + 8];
+};
+
+static struct shown show_max(const char *p, size_t len, size_t max)
+{
+    struct shown out;
+    size_t n = len < max ? len : max;
+    if (len > max) /* do not cut a UTF-8 sequence */
+        while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+            n--;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        out.s[o++] = (ch < 0x20 || ch == 0x7f || ch == '\'') ? '?' : (char)ch;
+    }
+    if (n < len) {
+        memcpy(out.s + o, "...", 3);
+        o += 3;
+    }
+    out.s[o] = '\0';
+    return out;
+}
+
+static struct shown show_bytes(const char *p, size_t len)
+{
+    return show_max(p, len, SHOW_KEY);
+}
+
+static struct shown show_path(const char *p)
+{
+    return show_max(p, strlen(p), SHOW_PATH);
+}
+
+static struct shown show(const struct ynode *n)
+{
+    if (n->kind != YK_SCALAR)
+        return show_bytes(n->kind == YK_MAP ? "{...}" : "[...]", 5);
+    return show_bytes(n->str, n->len);
+}
+
+static struct scn_loc loc_of(const struct ynode *n)
+{
+    struct scn_loc l = {n->file, n->line, n->col};
+    return l;
+}
+
+/* ---- stage 1: YAML -> tree ------------------------------------------------------ */
+
+struct anchor {
+    const char *name;
+    struct ynode *node;
+};
+
+struct builder {
+    struct ctx *c;
+    uint8_t file;
+    struct ynode *root;
+    struct ynode *stack[LD_MAX_DEPTH];
+    size_t depth;
+    struct anchor *anchors;
+    size_t nanchors;
+};
+
+static uint32_t u32_of(size_t v)
+{
+    return v > UINT32_MAX - 1 ? UINT32_MAX : (uint32_t)v;
+}
+
+static struct ynode *new_node(struct builder *b, uint8_t kind, yaml_mark_t m)
+{
+    struct ctx *c = b->c;
+    if (++c->nodes > LD_MAX_NODES) {
+        failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many YAML nodes (max %u)",
+              LD_MAX_NODES);
+        return NULL;
+    }
+    struct ynode *n = aalloc(c, sizeof *n);
+    if (!n) {
+        failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "out of memory");
+        return NULL;
+    }
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->file = b->file;
+    n->line = u32_of(m.line + 1);
+    n->col = u32_of(m.column + 1);
+    return n;
+}
+
+static int add_child(struct builder *b, struct ynode *n, yaml_mark_t m)
+{
+    struct ctx *c = b->c;
+    if (b->depth == 0) {
+        b->root = n;
+        return 0;
+    }
+    struct ynode *p = b->stack[b->depth - 1];
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        struct ynode **k = aalloc(c, cap * sizeof *k);
+        if (!k)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "out of memory");
+        if (p->n)
+            memcpy(k, p->kids, p->n * sizeof *k);
+        p->kids = k;
+        p->cap = cap;
+    }
+    p->kids[p->n++] = n;
+    return 0;
+}
+
+static int add_anchor(struct builder *b, const yaml_char_t *name, struct ynode *n, yaml_mark_t m)
+{
+    struct ctx *c = b->c;
+    if (!name)
+        return 0;
+    if (b->nanchors == LD_MAX_ANCHORS)
+        return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many anchors (max %u)",
+                     LD_MAX_ANCHORS);
+    if (!b->anchors) {
+        b->anchors = aalloc(c, LD_MAX_ANCHORS * sizeof *b->anchors);
+        if (!b->anchors)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "out of memory");
+    }
+    size_t l = strlen((const char *)name);
+    char *copy = aalloc(c, l + 1);
+    if (!copy)
+        return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "out of memory");
+    memcpy(copy, name, l + 1);
+    b->anchors[b->nanchors].name = copy;
+    b->anchors[b->nanchors].node = n;
+    b->nanchors++;
+    return 0;
+}
+
+#define YTAG "tag:yaml.org,2002:"
+
+/* Tags: none, "!" (a string), and the core schema's str/int/bool/null/float on
+ * scalars, map on mappings, seq on sequences.  Sets n->plain for scalars. */
+static int check_tag(struct builder *b, struct ynode *n, const yaml_char_t *tag, bool plain_style,
+                     yaml_mark_t m)
+{
+    const char *t = (const char *)tag;
+    bool ok = false;
+    if (n->kind == YK_SCALAR) {
+        n->plain = plain_style;
+        if (!t) {
+            ok = true;
+        } else if (!strcmp(t, "!") || !strcmp(t, YTAG "str")) {
+            n->plain = false;
+            ok = true;
+        } else if (!strcmp(t, YTAG "int") || !strcmp(t, YTAG "bool") || !strcmp(t, YTAG "null") ||
+                   !strcmp(t, YTAG "float")) {
+            n->plain = true;
+            ok = true;
+        }
+    } else {
+        ok = !t || !strcmp(t, "!") || !strcmp(t, n->kind == YK_MAP ? YTAG "map" : YTAG "seq");
+    }
+    if (ok)
+        return 0;
+    struct shown sh = show_bytes(t, strlen(t));
+    return failp(b->c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "unsupported tag '%s'", sh.s);
+}
+
+static int syntax_error(struct ctx *c, yaml_parser_t *p, const unsigned char *buf, size_t len, uint8_t file)
+{
+    const char *problem = p->problem ? p->problem : "error";
+    if (p->error == YAML_MEMORY_ERROR)
+        return failp(c, file, 0, 0, "out of memory");
+    if (p->error == YAML_READER_ERROR) {
+        /* Reader errors carry a byte offset, not a mark. */
+        size_t off = p->problem_offset < len ? p->problem_offset : len;
+        uint32_t line = 1;
+        size_t bol = 0;
+        for (size_t i = 0; i < off; i++)
+            if (buf[i] == '\n') {
+                line++;
+                bol = i + 1;
+            }
+        uint32_t col = u32_of(off - bol + 1);
+        if (p->problem_value != -1)
+            return failp(c, file, line, col, "YAML syntax: %s (byte 0x%02x)", problem,
+                         (unsigned)p->problem_value & 0xffu);
+        return failp(c, file, line, col, "YAML syntax: %s", problem);
+    }
+    uint32_t line = u32_of(p->problem_mark.line + 1), col = u32_of(p->problem_mark.column + 1);
+    if (p->context)
+        return failp(c, file, line, col, "YAML syntax: %s %s", problem, p->context);
+    return failp(c, file, line, col, "YAML syntax: %s", problem);
+}
+
+static int handle_event(struct builder *b, yaml_event_t *ev, int *ndocs)
+{
+    struct ctx *c = b->c;
+    yaml_mark_t m = ev->start_mark;
+    struct ynode *n;
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if ((*ndocs)++ > 0)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
+                         "only one YAML document is allowed");
+        return 0;
+    case YAML_SCALAR_EVENT: {
+        n = new_node(b, YK_SCALAR, m);
+        if (!n)
+            return -1;
+        size_t l = ev->data.scalar.length;
+        char *s = aalloc(c, l + 1);
+        if (!s)
+            return failp(c, b->file, n->line, n->col, "out of memory");
+        if (l)
+            memcpy(s, ev->data.scalar.value, l);
+        s[l] = '\0';
+        n->str = s;
+        n->len = l;
+        n->done = true;
+        if (check_tag(b, n, ev->data.scalar.tag, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, m) ||
+            add_anchor(b, ev->data.scalar.anchor, n, m))
+            return -1;
+        return add_child(b, n, m);
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+        if (b->depth == LD_MAX_DEPTH)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
+                         "YAML nested too deep (max %u levels)", LD_MAX_DEPTH);
+        n = new_node(b, seq ? YK_SEQ : YK_MAP, m);
+        if (!n)
+            return -1;
+        const yaml_char_t *tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
+        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
+        if (check_tag(b, n, tag, false, m) || add_anchor(b, anchor, n, m) || add_child(b, n, m))
+            return -1;
+        b->stack[b->depth++] = n;
+        return 0;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (b->depth > 0)
+            b->stack[--b->depth]->done = true;
+        return 0;
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        struct shown sh = show_bytes(name ? name : "", name ? strlen(name) : 0);
+        if (++c->nodes > LD_MAX_NODES)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
+                         "too many YAML nodes (max %u)", LD_MAX_NODES);
+        struct ynode *target = NULL;
+        for (size_t i = b->nanchors; name && i-- > 0;)
+            if (!strcmp(b->anchors[i].name, name)) {
+                target = b->anchors[i].node;
+                break;
+            }
+        if (!target)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "unknown anchor '*%s'", sh.s);
+        if (!target->done)
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
+                         "alias '*%s' refers to a node that contains it (recursive alias)", sh.s);
+        return add_child(b, target, m);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Parse one file's bytes into a tree (NULL root for an empty stream). */
+static int parse_yaml(struct ctx *c, const unsigned char *buf, size_t len, uint8_t file, struct ynode **root)
+{
+    yaml_parser_t p;
+    struct builder b;
+    memset(&b, 0, sizeof b);
+    b.c = c;
+    b.file = file;
+    c->nodes = 0;
+    *root = NULL;
+    if (!yaml_parser_initialize(&p))
+        return failp(c, file, 0, 0, "out of memory");
+    yaml_parser_set_input_string(&p, buf, len);
+    int rc = 0, ndocs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = syntax_error(c, &p, buf, len, file);
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        rc = handle_event(&b, &ev, &ndocs);
+        yaml_event_delete(&ev);
+        if (rc || end)
+            break;
+    }
+    yaml_parser_delete(&p);
+    if (rc == 0)
+        *root = b.root;
+    return rc;
+}
+
+/* ---- stage 2 helpers: node access -------------------------------------------------- */
+
+static int visit(struct ctx *c, const struct ynode *n)
+{
+    if (++c->visits > LD_MAX_VISITS)
+        return fail_at(c, n, "document too complex (more than %u node visits)", LD_MAX_VISITS);
+    return 0;
+}
+
+static bool is_null(const struct ynode *n)
+{
+    if (n->kind != YK_SCALAR || !n->plain)
+        return false;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (n->len == strlen(nulls[i]) && !memcmp(n->str, nulls[i], n->len))
+            return true;
+    return false;
+}
+
+static const char *kind_desc(const struct ynode *n)
+{
+    if (n->kind == YK_MAP)
+        return "a mapping";
+    if (n->kind == YK_SEQ)
+        return "a sequence";
+    if (is_null(n))
+        return "null";
+    return "a string";
+}
+
+static bool str_is(const struct ynode *n, const char *s)
+{
+    return n->kind == YK_SCALAR && n->len == strlen(s) && !memcmp(n->str, s, n->len);
+}
+
+static bool key_eq(const struct ynode *a, const struct ynode *b)
+{
+    return a->len == b->len && !memcmp(a->str, b->str, a->len);
+}
+
+static int want_map(struct ctx *c, const struct ynode *n, const char *key)
+{
+    if (n->kind != YK_MAP)
+        return fail_at(c, n, "'%s' must be a mapping, not %s", key, kind_desc(n));
+    return 0;
+}
+
+static int want_seq(struct ctx *c, const struct ynode *n, const char *key)
+{
+    if (n->kind != YK_SEQ)
+        return fail_at(c, n, "'%s' must be a sequence, not %s", key, kind_desc(n));
+    return 0;
+}
+
+/* A mapping's keys and values, '<<' merge keys resolved (explicit keys win,
+ * then the merged mappings in order). */
+struct kv {
+    const struct ynode *k, *v;
+};
+struct kvs {
+    struct kv a[LD_MAX_MAP_KEYS];
+    size_t n;
+};
+
+static int flatten(struct ctx *c, const struct ynode *map, struct kvs *out, int mdepth)
+{
+    const struct ynode *merge = NULL, *merge_key = NULL;
+    if (mdepth == 0)
+        out->n = 0;
+    for (size_t i = 0; i + 1 < map->n; i += 2) {
+        const struct ynode *k = map->kids[i], *v = map->kids[i + 1];
+        if (visit(c, k))
+            return -1;
+        if (k->kind != YK_SCALAR)
+            return fail_at(c, k, "mapping keys must be strings, not %s", kind_desc(k));
+        if (k->plain && str_is(k, "<<")) {
+            if (merge)
+                return fail_at(c, k, "duplicate key '<<' (first at line %" PRIu32 ")", merge_key->line);
+            merge = v;
+            merge_key = k;
+            continue;
+        }
+        size_t j;
+        for (j = 0; j < out->n; j++)
+            if (key_eq(out->a[j].k, k))
+                break;
+        if (j < out->n) {
+            if (mdepth == 0) {
+                struct shown sh = show(k);
+                return fail_at(c, k, "duplicate key '%s' (first at line %" PRIu32 ")", sh.s,
+                               out->a[j].k->line);
+            }
+            continue; /* merged: what is already there wins */
+        }
+        if (out->n == LD_MAX_MAP_KEYS)
+            return fail_at(c, k, "too many keys in one mapping (max %u)", LD_MAX_MAP_KEYS);
+        out->a[out->n].k = k;
+        out->a[out->n].v = v;
+        out->n++;
+    }
+    if (!merge)
+        return 0;
+    if (mdepth >= LD_MAX_MERGE_DEPTH)
+        return fail_at(c, merge_key, "merge keys ('<<') nested too deep (max %d)", LD_MAX_MERGE_DEPTH);
+    if (merge->kind == YK_MAP)
+        return flatten(c, merge, out, mdepth + 1);
+    if (merge->kind != YK_SEQ)
+        return fail_at(c, merge, "'<<' must be a mapping or a sequence of mappings, not %s", kind_desc(merge));
+    if (merge->n > LD_MAX_MERGE_SEQ)
+        return fail_at(c, merge, "too many mappings to merge (max %u)", LD_MAX_MERGE_SEQ);
+    for (size_t i = 0; i < merge->n; i++) {
+        const struct ynode *m = merge->kids[i];
+        if (m->kind != YK_MAP)
+            return fail_at(c, m, "'<<' must be a mapping or a sequence of mappings, not %s", kind_desc(m));
+        if (flatten(c, m, out, mdepth + 1))
+            return -1;
+    }
+    return 0;
+}
+
+#define LD_MAX_FIELDS 12
+struct fields {
+    const struct ynode *v[LD_MAX_FIELDS]; /* values by key index, NULL when absent */
+    const struct ynode *k[LD_MAX_FIELDS]; /* the key nodes */
+};
+
+/* `where` names the mapping in "unknown key" messages ("memory.devices[1]");
+ * NULL for the top level. */
+static int get_fields(struct ctx *c, const struct ynode *map, const char *where, const char *const *keys,
+                      size_t nkeys, struct fields *f)
+{
+    struct kvs kv;
+    memset(f, 0, sizeof *f);
+    if (flatten(c, map, &kv, 0))
+        return -1;
+    for (size_t i = 0; i < kv.n; i++) {
+        size_t j;
+        for (j = 0; j < nkeys; j++)
+            if (str_is(kv.a[i].k, keys[j]))
+                break;
+        if (j == nkeys) {
+            struct shown sh = show(kv.a[i].k);
+            if (where)
+                return fail_at(c, kv.a[i].k, "unknown key '%s' in %s", sh.s, where);
+            return fail_at(c, kv.a[i].k, "unknown key '%s' at the top level", sh.s);
+        }
+        f->v[j] = kv.a[i].v;
+        f->k[j] = kv.a[i].k;
+    }
+    return 0;
+}
+
+/* Numbers: decimal, 0x hex, 0b binary, '_' between digits (or after the prefix).
+ * 0 ok, -1 malformed, -2 does not fit in 64 bits. */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    unsigned base = 10;
+    size_t i = 0;
+    if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        i = 2;
+    } else if (len >= 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+        base = 2;
+        i = 2;
+    }
+    uint64_t v = 0;
+    bool digit = false, overflow = false;
+    for (; i < len; i++) {
+        char ch = s[i];
+        if (ch == '_') {
+            if (i + 1 >= len || s[i + 1] == '_' || (base == 10 && i == 0))
+                return -1;
+            continue;
+        }
+        unsigned d;
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F')
+            d = (unsigned)(ch - 'A' + 10);
+        else
+            return -1;
+        if (d >= base)
+            return -1;
+        digit = true;
+        if (v > (UINT64_MAX - d) / base)
+            overflow = true;
+        else
+            v = v * base + d;
+    }
+    if (!digit)
+        return -1;
+    if (overflow)
+        return -2;
+    *out = v;
+    return 0;
+}
+
+static int get_u64(struct ctx *c, const struct ynode *n, const char *key, uint64_t *out)
+{
+    if (n->kind != YK_SCALAR || !n->plain || is_null(n))
+        return fail_at(c, n, "'%s' must be a number, not %s", key, kind_desc(n));
+    int r = parse_u64(n->str, n->len, out);
+    if (r == 0)
+        return 0;
+    struct shown sh = show(n);
+    if (r == -2)
+        return fail_at(c, n, "number '%s' does not fit in 64 bits", sh.s);
+    return fail_at(c, n, "bad number '%s' for '%s'", sh.s, key);
+}
+
+static int get_range(struct ctx *c, const struct ynode *n, const char *key, uint64_t min, uint64_t max,
+                     uint64_t *out)
+{
+    if (get_u64(c, n, key, out))
+        return -1;
+    if (*out < min || *out > max)
+        return fail_at(c, n, "'%s' must be between %" PRIu64 " and %" PRIu64, key, min, max);
+    return 0;
+}
+
+static int get_access_size(struct ctx *c, const struct ynode *n, const char *key, uint8_t *out)
+{
+    uint64_t v;
+    if (get_u64(c, n, key, &v))
+        return -1;
+    if (v != 1 && v != 2 && v != 4 && v != 8)
+        return fail_at(c, n, "'%s' must be 1, 2, 4 or 8", key);
+    *out = (uint8_t)v;
+    return 0;
+}
+
+static int get_bool(struct ctx *c, const struct ynode *n, const char *key, bool *out)
+{
+    if (n->kind == YK_SCALAR && n->plain && str_is(n, "true"))
+        *out = true;
+    else if (n->kind == YK_SCALAR && n->plain && str_is(n, "false"))
+        *out = false;
+    else
+        return fail_at(c, n, "'%s' must be true or false", key);
+    return 0;
+}
+
+static int want_string(struct ctx *c, const struct ynode *n, const char *key)
+{
+    if (n->kind != YK_SCALAR || is_null(n))
+        return fail_at(c, n, "'%s' must be a string, not %s", key, kind_desc(n));
+    return 0;
+}
+
+/* A string into a fixed buffer (NUL-terminated); NUL bytes only if len_out. */
+static int get_str(struct ctx *c, const struct ynode *n, const char *key, char *buf, size_t cap,
+                   size_t *len_out)
+{
+    if (want_string(c, n, key))
+        return -1;
+    if (!len_out && memchr(n->str, '\0', n->len))
+        return fail_at(c, n, "'%s' must not contain NUL bytes", key);
+    if (n->len >= cap + (len_out ? 1u : 0u))
+        return fail_at(c, n, "'%s' is too long (max %zu bytes)", key, len_out ? cap : cap - 1);
+    memset(buf, 0, cap);
+    memcpy(buf, n->str, n->len);
+    if (len_out)
+        *len_out = n->len;
+    return 0;
+}
+
+static int get_enum(struct ctx *c, const struct ynode *n, const char *key, const char *what,
+                    const char *const *names, size_t nnames, const char *list, size_t *idx)
+{
+    if (want_string(c, n, key))
+        return -1;
+    for (size_t i = 0; i < nnames; i++)
+        if (str_is(n, names[i])) {
+            *idx = i;
+            return 0;
+        }
+    struct shown sh = show(n);
+    return fail_at(c, n, "unknown %s '%s' (%s)", what, sh.s, list);
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* A name: [A-Za-z0-9_-]+, shorter than 32. */
+static int get_name(struct ctx *c, const struct ynode *n, const char *key, char out[32])
+{
+    if (want_string(c, n, key))
+        return -1;
+    struct shown sh = show(n);
+    if (n->len == 0)
+        return fail_at(c, n, "%s must not be empty", key);
+    if (!valid_name(n->str, n->len))
+        return fail_at(c, n, "%s '%s' may only contain letters, digits, '_' and '-'", key, sh.s);
+    if (n->len >= 32)
+        return fail_at(c, n, "%s '%s' is too long (max 31 characters)", key, sh.s);
+    memset(out, 0, 32);
+    memcpy(out, n->str, n->len);
+    return 0;
+}
+
+/* Hex bytes, whitespace ignored.  Writes the digits (no whitespace) to digits
+ * (if not NULL) and/or the bytes to bytes (if not NULL, at most maxbytes). */
+static int get_hex(struct ctx *c, const struct ynode *n, const char *key, char *digits, uint8_t *bytes,
+                   size_t maxbytes, size_t *nbytes)
+{
+    if (want_string(c, n, key))
+        return -1;
+    size_t nd = 0;
+    for (size_t i = 0; i < n->len; i++) {
+        char ch = n->str[i];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        int d = (ch >= '0' && ch <= '9')   ? ch - '0'
+                : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
+                : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10
+                                           : -1;
+        if (d < 0) {
+            struct shown sh = show_bytes(&n->str[i], 1);
+            return fail_at(c, n, "'%s': bad hex digit '%s' at offset %zu", key, sh.s, i);
+        }
+        if (bytes) {
+            if (nd / 2 >= maxbytes)
+                return fail_at(c, n, "'%s' is too long (max %zu bytes)", key, maxbytes);
+            if (nd % 2 == 0)
+                bytes[nd / 2] = (uint8_t)(d << 4);
+            else
+                bytes[nd / 2] = (uint8_t)(bytes[nd / 2] | d);
+        }
+        if (digits)
+            digits[nd] = ch;
+        nd++;
+    }
+    if (nd == 0)
+        return fail_at(c, n, "'%s' has no hex digits", key);
+    if (nd % 2)
+        return fail_at(c, n, "'%s' has an odd number of hex digits (%zu)", key, nd);
+    if (digits)
+        digits[nd] = '\0';
+    if (nbytes)
+        *nbytes = nd / 2;
+    return 0;
+}
+
+/* x0..x30, sp, pc, nzcv -> VMF_ARM64_* numbers; -1 if none. */
+static int reg_number(const struct ynode *k)
+{
+    if (str_is(k, "sp"))
+        return 31;
+    if (str_is(k, "pc"))
+        return 32;
+    if (str_is(k, "nzcv"))
+        return 33;
+    if (k->len < 2 || k->len > 3 || k->str[0] != 'x')
+        return -1;
+    int v = 0;
+    for (size_t i = 1; i < k->len; i++) {
+        if (k->str[i] < '0' || k->str[i] > '9')
+            return -1;
+        v = v * 10 + (k->str[i] - '0');
+    }
+    if (k->len == 3 && k->str[1] == '0')
+        return -1;
+    return v <= 30 ? v : -1;
+}
+
+/* ---- paths ---------------------------------------------------------------------- */
+
+/* rel relative to the directory of base, into out; -1 if too long. */
+static int resolve_path(const char *base, const char *rel, char out[SCN_PATH_MAX])
+{
+    size_t dl = 0;
+    if (rel[0] != '/') {
+        const char *slash = strrchr(base, '/');
+        if (slash)
+            dl = (size_t)(slash - base) + 1;
+    }
+    size_t rl = strlen(rel);
+    if (dl + rl >= SCN_PATH_MAX)
+        return -1;
+    memcpy(out, base, dl);
+    memcpy(out + dl, rel, rl + 1);
+    return 0;
+}
+
+static const char *errno_str(int e, char *buf, size_t len)
+{
+    if (strerror_r(e, buf, len) != 0)
+        snprintf(buf, len, "error %d", e);
+    return buf;
+}
+
+/* ---- stage 2: the schema ----------------------------------------------------------- */
+
+static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int depth);
+
+static int region_check(struct ctx *c, const struct ynode *map, const struct ynode *base_node,
+                        const struct ynode *size_node, uint64_t base, uint64_t size, const char *what)
+{
+    const struct ynode *sn = size_node ? size_node : map;
+    if (size == 0)
+        return fail_at(c, sn, "%s size must not be zero", what);
+    if (base & 0xfffu)
+        return fail_at(c, base_node, "%s base 0x%" PRIx64 " is not 4 KiB aligned", what, base);
+    if (size & 0xfffu)
+        return fail_at(c, sn, "%s size 0x%" PRIx64 " is not a multiple of 4 KiB", what, size);
+    if (size > UINT64_MAX - base)
+        return fail_at(c, map, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") wraps around the end of the address space",
+                       what, base, size);
+    const struct scenario *s = c->s;
+    uint64_t end = base + size;
+    for (size_t i = 0; i < s->nram; i++) {
+        const struct scn_ram *r = &s->ram[i];
+        if (base < r->base + r->size && r->base < end) {
+            if (r->loc.file != map->file)
+                return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps ram[%zu] [0x%" PRIx64
+                                       ", 0x%" PRIx64 ") from %s",
+                               what, base, end, i, r->base, r->base + r->size, s->files[r->loc.file]);
+            return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps ram[%zu] [0x%" PRIx64 ", 0x%" PRIx64 ")",
+                           what, base, end, i, r->base, r->base + r->size);
+        }
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct scn_device *d = &s->devices[i];
+        if (base < d->base + d->size && d->base < end) {
+            if (d->loc.file != map->file)
+                return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64
+                                       ", 0x%" PRIx64 ") from %s",
+                               what, base, end, d->name, d->base, d->base + d->size, s->files[d->loc.file]);
+            return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64 ", 0x%" PRIx64 ")",
+                           what, base, end, d->name, d->base, d->base + d->size);
+        }
+    }
+    return 0;
+}
+
+static int apply_ram(struct ctx *c, const struct ynode *n, size_t idx)
+{
+    static const char *const keys[] = {"base", "size"};
+    char where[64];
+    struct fields f;
+    snprintf(where, sizeof where, "memory.ram[%zu]", idx);
+    if (n->kind != YK_MAP)
+        return fail_at(c, n, "%s must be a mapping, not %s", where, kind_desc(n));
+    if (get_fields(c, n, where, keys, 2, &f))
+        return -1;
+    if (c->s->nram == SCN_MAX_RAM)
+        return fail_at(c, n, "too many ram regions (max %d)", SCN_MAX_RAM);
+    if (!f.v[0])
+        return fail_at(c, n, "ram region needs 'base'");
+    if (!f.v[1])
+        return fail_at(c, n, "ram region needs 'size'");
+    uint64_t base, size;
+    if (get_u64(c, f.v[0], "base", &base) || get_u64(c, f.v[1], "size", &size) ||
+        region_check(c, n, f.v[0], f.v[1], base, size, "ram"))
+        return -1;
+    struct scn_ram *r = &c->s->ram[c->s->nram++];
+    r->base = base;
+    r->size = size;
+    r->loc = loc_of(n);
+    return 0;
+}
+
+static bool fits(uint64_t v, uint8_t size)
+{
+    return size >= 8 || (v >> (size * 8u)) == 0;
+}
+
+static int get_reg_value(struct ctx *c, const struct ynode *n, const char *key, uint8_t size, uint64_t *out)
+{
+    if (get_u64(c, n, key, out))
+        return -1;
+    if (!fits(*out, size))
+        return fail_at(c, n, "value 0x%" PRIx64 " does not fit in a %u-byte register", *out, size);
+    return 0;
+}
+
+enum { R_NAME, R_OFFSET, R_SIZE, R_CONST, R_SEQUENCE, R_VALUES, R_BITFIELD, R_VALUE, R_PASSTHROUGH, R_NKEYS };
+
+static int apply_bitfield(struct ctx *c, const struct ynode *n, const char *where, struct vmf_regfile_reg *r)
+{
+    static const char *const keys[] = {"lsb", "width", "start", "step"};
+    char w[160];
+    struct fields f;
+    snprintf(w, sizeof w, "%s.bitfield", where);
+    if (want_map(c, n, "bitfield") || get_fields(c, n, w, keys, 4, &f))
+        return -1;
+    uint64_t lsb = 0, width, start = 0, step = 1;
+    unsigned bits = r->size * 8u;
+    if (f.v[0] && get_range(c, f.v[0], "lsb", 0, 63, &lsb))
+        return -1;
+    if (lsb >= bits)
+        return fail_at(c, f.v[0], "'lsb' must be less than the register width (%u bits)", bits);
+    width = bits - lsb;
+    if (f.v[1] && get_range(c, f.v[1], "width", 1, 64, &width))
+        return -1;
+    if (lsb + width > bits)
+        return fail_at(c, f.v[1], "bitfield [%" PRIu64 ", %" PRIu64 ") does not fit in a %u-bit register", lsb,
+                       lsb + width, bits);
+    if ((f.v[2] && get_u64(c, f.v[2], "start", &start)) || (f.v[3] && get_u64(c, f.v[3], "step", &step)))
+        return -1;
+    r->lsb = (uint8_t)lsb;
+    r->width = (uint8_t)width;
+    r->start = start;
+    r->step = step;
+    return 0;
+}
+
+static int apply_values(struct ctx *c, const struct ynode *n, const char *key, struct vmf_regfile_reg *r)
+{
+    if (want_seq(c, n, key))
+        return -1;
+    if (n->n == 0)
+        return fail_at(c, n, "'%s' must not be empty", key);
+    if (n->n > VMF_REGFILE_MAX_VALUES)
+        return fail_at(c, n->kids[VMF_REGFILE_MAX_VALUES], "too many values in '%s' (max %d)", key,
+                       VMF_REGFILE_MAX_VALUES);
+    for (size_t i = 0; i < n->n; i++)
+        if (visit(c, n->kids[i]) || get_reg_value(c, n->kids[i], key, r->size, &r->values[i]))
+            return -1;
+    r->nvalues = (uint8_t)n->n;
+    return 0;
+}
+
+static const char *reg_desc(const struct vmf_regfile_reg *r, size_t i, char *buf, size_t len)
+{
+    if (r->name[0])
+        snprintf(buf, len, "register '%s'", r->name);
+    else
+        snprintf(buf, len, "registers[%zu]", i);
+    return buf;
+}
+
+static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhere, size_t idx,
+                          struct scn_device *d)
+{
+    static const char *const keys[] = {"name",   "offset",   "size",  "const",      "sequence",
+                                       "values", "bitfield", "value", "passthrough"};
+    static const char *const kinds[] = {"const", "sequence", "values", "bitfield", "passthrough"};
+    static const uint8_t kind_of[] = {VMF_REG_CONST, VMF_REG_SEQUENCE, VMF_REG_VALUES, VMF_REG_BITFIELD,
+                                      VMF_REG_PASSTHROUGH};
+    char where[128];
+    struct fields f;
+    snprintf(where, sizeof where, "%s.registers[%zu]", dwhere, idx);
+    if (n->kind != YK_MAP)
+        return fail_at(c, n, "%s must be a mapping, not %s", where, kind_desc(n));
+    if (get_fields(c, n, where, keys, R_NKEYS, &f))
+        return -1;
+    struct vmf_regfile_config *cfg = &d->regfile;
+    if (cfg->nregs == VMF_REGFILE_MAX_REGS)
+        return fail_at(c, n, "too many registers (max %d)", VMF_REGFILE_MAX_REGS);
+    struct vmf_regfile_reg *r = &cfg->regs[cfg->nregs];
+    memset(r, 0, sizeof *r);
+    if (f.v[R_NAME] && get_name(c, f.v[R_NAME], "register name", r->name))
+        return -1;
+    if (r->name[0])
+        for (size_t i = 0; i < cfg->nregs; i++)
+            if (!strcmp(cfg->regs[i].name, r->name))
+                return fail_at(c, f.v[R_NAME], "duplicate register name '%s' in device '%s'", r->name, d->name);
+    if (!f.v[R_OFFSET])
+        return fail_at(c, n, "register needs 'offset'");
+    r->size = 4;
+    if (get_u64(c, f.v[R_OFFSET], "offset", &r->offset) ||
+        (f.v[R_SIZE] && get_access_size(c, f.v[R_SIZE], "size", &r->size)))
+        return -1;
+    if (r->offset % r->size)
+        return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is not a multiple of its size (%u)",
+                       r->offset, r->size);
+    if (r->offset > d->size - r->size)
+        return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is outside the device (size 0x%" PRIx64 ")",
+                       r->offset, d->size);
+    /* the kind: exactly one of const, sequence, values, bitfield, passthrough */
+    static const int kind_key[] = {R_CONST, R_SEQUENCE, R_VALUES, R_BITFIELD, R_PASSTHROUGH};
+    int kind = -1;
+    for (int i = 0; i < 5; i++) {
+        if (!f.v[kind_key[i]])
+            continue;
+        if (kind >= 0) {
+            const struct ynode *a = f.k[kind_key[kind]], *b = f.k[kind_key[i]];
+            const struct ynode *later = (a->line > b->line || (a->line == b->line && a->col > b->col)) ? a : b;
+            return fail_at(c, later, "register has both '%s' and '%s' (use exactly one)", kinds[kind], kinds[i]);
+        }
+        kind = i;
+    }
+    if (kind < 0)
+        return fail_at(c, n, "register needs one of 'const', 'sequence', 'values', 'bitfield' or 'passthrough'");
+    r->kind = kind_of[kind];
+    if (f.v[R_VALUE] && r->kind != VMF_REG_BITFIELD)
+        return fail_at(c, f.k[R_VALUE], "'value' is only valid with 'bitfield'");
+    const struct ynode *kv = f.v[kind_key[kind]];
+    switch (r->kind) {
+    case VMF_REG_CONST:
+        if (get_reg_value(c, kv, "const", r->size, &r->value))
+            return -1;
+        break;
+    case VMF_REG_PASSTHROUGH:
+        if (get_reg_value(c, kv, "passthrough", r->size, &r->value))
+            return -1;
+        break;
+    case VMF_REG_SEQUENCE:
+    case VMF_REG_VALUES:
+        if (apply_values(c, kv, kinds[kind], r))
+            return -1;
+        break;
+    default: /* bitfield */
+        if (apply_bitfield(c, kv, where, r) ||
+            (f.v[R_VALUE] && get_reg_value(c, f.v[R_VALUE], "value", r->size, &r->value)))
+            return -1;
+        break;
+    }
+    for (size_t i = 0; i < cfg->nregs; i++) {
+        const struct vmf_regfile_reg *o = &cfg->regs[i];
+        if (r->offset < o->offset + o->size && o->offset < r->offset + r->size) {
+            char a[64], b[64];
+            return fail_at(c, n, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps %s [0x%" PRIx64 ", 0x%" PRIx64 ")",
+                           reg_desc(r, cfg->nregs, a, sizeof a), r->offset, r->offset + r->size,
+                           reg_desc(o, i, b, sizeof b), o->offset, o->offset + o->size);
+        }
+    }
+    cfg->nregs++;
+    return 0;
+}
+
+enum { D_NAME, D_MODEL, D_BASE, D_SIZE, D_PATH, D_UNLISTED, D_REGISTERS, D_HANDLER, D_INPUT, D_NKEYS };
+
+static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
+{
+    static const char *const keys[] = {"name",     "model",     "base",    "size", "path",
+                                       "unlisted", "registers", "handler", "input"};
+    static const char *const models[] = {"regfile", "pl011", "test-exit", "handler"};
+    static const char *const paths[] = {"fast", "exit"};
+    static const char *const policies[] = {"zero", "error", "stop"};
+    char where[64];
+    struct fields f;
+    snprintf(where, sizeof where, "memory.devices[%zu]", idx);
+    if (n->kind != YK_MAP)
+        return fail_at(c, n, "%s must be a mapping, not %s", where, kind_desc(n));
+    if (get_fields(c, n, where, keys, D_NKEYS, &f))
+        return -1;
+    struct scenario *s = c->s;
+    if (s->ndevices == SCN_MAX_DEVICES)
+        return fail_at(c, n, "too many devices (max %d)", SCN_MAX_DEVICES);
+    struct scn_device *d = &s->devices[s->ndevices];
+    memset(d, 0, sizeof *d);
+    d->loc = loc_of(n);
+    if (!f.v[D_NAME])
+        return fail_at(c, n, "device needs 'name'");
+    if (!f.v[D_MODEL])
+        return fail_at(c, n, "device needs 'model'");
+    if (!f.v[D_BASE])
+        return fail_at(c, n, "device needs 'base'");
+    if (get_name(c, f.v[D_NAME], "device name", d->name))
+        return -1;
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (!strcmp(s->devices[i].name, d->name)) {
+            char at[SCN_PATH_MAX + 32];
+            return fail_at(c, f.v[D_NAME], "duplicate device name '%s' (first at %s)", d->name,
+                           scn_loc_str(s, s->devices[i].loc, at, sizeof at));
+        }
+    size_t model, path = 0, policy = 0;
+    if (get_enum(c, f.v[D_MODEL], "model", "device model", models, 4, "regfile, pl011, test-exit or handler",
+                 &model))
+        return -1;
+    d->model = (uint8_t)(model + 1);
+    d->size = 0x1000;
+    if (get_u64(c, f.v[D_BASE], "base", &d->base) || (f.v[D_SIZE] && get_u64(c, f.v[D_SIZE], "size", &d->size)))
+        return -1;
+    if (f.v[D_PATH]) {
+        if (get_enum(c, f.v[D_PATH], "path", "path", paths, 2, "fast or exit", &path))
+            return -1;
+        d->path = (uint8_t)(path + 1);
+    }
+    /* keys that belong to another model */
+    static const struct {
+        int key;
+        uint8_t model;
+        const char *name;
+    } only[] = {
+        {D_UNLISTED, SCN_MODEL_REGFILE, "regfile"},
+        {D_REGISTERS, SCN_MODEL_REGFILE, "regfile"},
+        {D_HANDLER, SCN_MODEL_HANDLER, "handler"},
+        {D_INPUT, SCN_MODEL_PL011, "pl011"},
+    };
+    for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
+        if (f.v[only[i].key] && d->model != only[i].model)
+            return fail_at(c, f.k[only[i].key], "'%s' is only valid for model %s", keys[only[i].key], only[i].name);
+    if (d->model == SCN_MODEL_HANDLER) {
+        if (!f.v[D_HANDLER])
+            return fail_at(c, n, "device needs 'handler'");
+        if (get_name(c, f.v[D_HANDLER], "handler", d->handler))
+            return -1;
+    }
+    if (f.v[D_INPUT] && get_str(c, f.v[D_INPUT], "input", d->uart_input, sizeof d->uart_input, &d->uart_input_len))
+        return -1;
+    char what[48];
+    snprintf(what, sizeof what, "device '%s'", d->name);
+    if (region_check(c, n, f.v[D_BASE], f.v[D_SIZE], d->base, d->size, what))
+        return -1;
+    if (d->model == SCN_MODEL_REGFILE) {
+        if (f.v[D_UNLISTED]) {
+            if (get_enum(c, f.v[D_UNLISTED], "unlisted", "unlisted policy", policies, 3, "zero, error or stop",
+                         &policy))
+                return -1;
+            d->regfile.unlisted = (uint8_t)policy;
+        }
+        const struct ynode *regs = f.v[D_REGISTERS];
+        if (regs) {
+            if (want_seq(c, regs, "registers"))
+                return -1;
+            for (size_t i = 0; i < regs->n; i++)
+                if (visit(c, regs->kids[i]) || apply_register(c, regs->kids[i], where, i, d))
+                    return -1;
+        }
+        char msg[200];
+        if (vmf_regfile_check(&d->regfile, msg, sizeof msg) != 0) {
+            msg[sizeof msg - 1] = '\0';
+            return fail_at(c, regs ? regs : n, "registers: %s", msg);
+        }
+    }
+    s->ndevices++;
+    return 0;
+}
+
+static int apply_memory(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"ram", "devices"};
+    struct fields f;
+    if (want_map(c, n, "memory") || get_fields(c, n, "memory", keys, 2, &f))
+        return -1;
+    if (f.v[0]) {
+        if (want_seq(c, f.v[0], "ram"))
+            return -1;
+        for (size_t i = 0; i < f.v[0]->n; i++)
+            if (visit(c, f.v[0]->kids[i]) || apply_ram(c, f.v[0]->kids[i], i))
+                return -1;
+    }
+    if (f.v[1]) {
+        if (want_seq(c, f.v[1], "devices"))
+            return -1;
+        for (size_t i = 0; i < f.v[1]->n; i++)
+            if (visit(c, f.v[1]->kids[i]) || apply_device(c, f.v[1]->kids[i], i))
+                return -1;
+    }
+    return 0;
+}
+
+static int set_guest_text(struct ctx *c, const struct ynode *at, const char *text, size_t len, uint8_t kind)
+{
+    char *t = malloc(len + 1);
+    if (!t)
+        return fail_at(c, at, "out of memory");
+    memcpy(t, text, len);
+    t[len] = '\0';
+    free(c->s->guest_text);
+    c->s->guest_text = t;
+    c->s->guest_kind = kind;
+    c->has_guest_src = true;
+    return 0;
+}
+
+static int apply_guest(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"asm", "hex", "file", "load", "entry"};
+    struct fields f;
+    struct scenario *s = c->s;
+    if (want_map(c, n, "guest") || get_fields(c, n, "guest", keys, 5, &f))
+        return -1;
+    c->has_guest_map = true;
+    c->guest_map_loc = loc_of(n);
+    int src = -1;
+    for (int i = 0; i < 3; i++) {
+        if (!f.v[i])
+            continue;
+        if (src >= 0) {
+            const struct ynode *a = f.k[src], *b = f.k[i];
+            const struct ynode *later = (a->line > b->line || (a->line == b->line && a->col > b->col)) ? a : b;
+            return fail_at(c, later, "guest has both '%s' and '%s' (use exactly one)", keys[src], keys[i]);
+        }
+        src = i;
+    }
+    if (src == 0) {
+        const struct ynode *v = f.v[0];
+        if (want_string(c, v, "asm"))
+            return -1;
+        if (memchr(v->str, '\0', v->len))
+            return fail_at(c, v, "'asm' must not contain NUL bytes");
+        if (set_guest_text(c, v, v->str, v->len, SCN_GUEST_ASM))
+            return -1;
+    } else if (src == 1) {
+        const struct ynode *v = f.v[1];
+        if (want_string(c, v, "hex"))
+            return -1;
+        char *digits = aalloc(c, v->len + 1);
+        if (!digits)
+            return fail_at(c, v, "out of memory");
+        size_t nb;
+        if (get_hex(c, v, "hex", digits, NULL, 0, &nb) || set_guest_text(c, v, digits, nb * 2, SCN_GUEST_HEX))
+            return -1;
+    } else if (src == 2) {
+        const struct ynode *v = f.v[2];
+        char path[SCN_PATH_MAX], eb[128];
+        struct stat st;
+        if (want_string(c, v, "file"))
+            return -1;
+        if (memchr(v->str, '\0', v->len))
+            return fail_at(c, v, "'file' must not contain NUL bytes");
+        if (resolve_path(s->files[n->file], v->str, path))
+            return fail_at(c, v, "guest file path is too long (max %d bytes)", SCN_PATH_MAX - 1);
+        struct shown sh = show_path(path);
+        if (stat(path, &st) != 0)
+            return fail_at(c, v, "guest file '%s': %s", sh.s, errno_str(errno, eb, sizeof eb));
+        if (!S_ISREG(st.st_mode))
+            return fail_at(c, v, "guest file '%s' is not a regular file", sh.s);
+        if (set_guest_text(c, v, path, strlen(path), SCN_GUEST_FILE))
+            return -1;
+    }
+    if (src >= 0)
+        s->guest_loc = loc_of(n);
+    if (f.v[3]) {
+        if (get_u64(c, f.v[3], "load", &s->load))
+            return -1;
+        s->has_load = true;
+    }
+    if (f.v[4]) {
+        if (get_u64(c, f.v[4], "entry", &s->entry))
+            return -1;
+        s->has_entry = true;
+    }
+    return 0;
+}
+
+/* registers / expect.registers: {x0: 1, sp: 2}; a register set again is replaced. */
+static int apply_regs(struct ctx *c, const struct ynode *n, const char *key, struct scn_reg *regs, size_t *nregs)
+{
+    struct kvs kv;
+    if (want_map(c, n, key) || flatten(c, n, &kv, 0))
+        return -1;
+    for (size_t i = 0; i < kv.n; i++) {
+        const struct ynode *k = kv.a[i].k;
+        int r = reg_number(k);
+        if (r < 0) {
+            struct shown sh = show(k);
+            return fail_at(c, k, "unknown register '%s' (x0..x30, sp, pc or nzcv)", sh.s);
+        }
+        uint64_t v;
+        struct shown kn = show(k);
+        if (get_u64(c, kv.a[i].v, kn.s, &v))
+            return -1;
+        size_t j;
+        for (j = 0; j < *nregs; j++)
+            if (regs[j].reg == r)
+                break;
+        if (j == *nregs) {
+            if (*nregs == SCN_MAX_REGS)
+                return fail_at(c, k, "too many registers (max %d)", SCN_MAX_REGS);
+            (*nregs)++;
+        }
+        regs[j].reg = (uint8_t)r;
+        regs[j].value = v;
+        regs[j].loc = loc_of(k);
+    }
+    return 0;
+}
+
+static int apply_events(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"at", "irq", "level"};
+    static const char *const levels[] = {"high", "low"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "events"))
+        return -1;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "events[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 3, &f))
+            return -1;
+        if (s->nevents == SCN_MAX_EVENTS)
+            return fail_at(c, e, "too many events (max %d)", SCN_MAX_EVENTS);
+        if (!f.v[0])
+            return fail_at(c, e, "event needs 'at'");
+        if (!f.v[1])
+            return fail_at(c, e, "event needs 'irq'");
+        uint64_t at, irq;
+        size_t level = 0;
+        if (get_u64(c, f.v[0], "at", &at) || get_range(c, f.v[1], "irq", 0, UINT32_MAX, &irq) ||
+            (f.v[2] && get_enum(c, f.v[2], "level", "level", levels, 2, "high or low", &level)))
+            return -1;
+        if (s->nevents > 0 && at < s->events[s->nevents - 1].at)
+            return fail_at(c, f.v[0],
+                           "events must be in non-decreasing 'at' order (%" PRIu64 " comes after %" PRIu64 ")", at,
+                           s->events[s->nevents - 1].at);
+        struct scn_event *ev = &s->events[s->nevents++];
+        ev->at = at;
+        ev->irq = (uint32_t)irq;
+        ev->level = level == 0;
+        ev->loc = loc_of(e);
+    }
+    return 0;
+}
+
+static int apply_stop(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"max_instructions", "wfi", "pc"};
+    struct fields f;
+    struct scenario *s = c->s;
+    if (want_map(c, n, "stop") || get_fields(c, n, "stop", keys, 3, &f))
+        return -1;
+    if (f.v[0] && get_range(c, f.v[0], "max_instructions", 1, UINT64_MAX, &s->max_instructions))
+        return -1;
+    if (f.v[1] && get_bool(c, f.v[1], "wfi", &s->stop_on_wfi))
+        return -1;
+    if (f.v[2]) {
+        if (get_u64(c, f.v[2], "pc", &s->stop_pc))
+            return -1;
+        s->has_stop_pc = true;
+    }
+    return 0;
+}
+
+static int apply_faults(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"pc", "address", "size", "dir", "data", "device"};
+    static const char *const dirs[] = {"read", "write"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "faults"))
+        return -1;
+    s->has_expect_faults = true;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "expect.faults[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 6, &f))
+            return -1;
+        if (s->nfaults == SCN_MAX_FAULTS)
+            return fail_at(c, e, "too many faults (max %d)", SCN_MAX_FAULTS);
+        struct scn_fault *ft = &s->faults[s->nfaults];
+        memset(ft, 0, sizeof *ft);
+        ft->loc = loc_of(e);
+        if (f.v[0]) {
+            if (get_u64(c, f.v[0], "pc", &ft->pc))
+                return -1;
+            ft->has_pc = true;
+        }
+        if (f.v[1]) {
+            if (get_u64(c, f.v[1], "address", &ft->address))
+                return -1;
+            ft->has_address = true;
+        }
+        if (f.v[2]) {
+            if (get_access_size(c, f.v[2], "size", &ft->size))
+                return -1;
+            ft->has_size = true;
+        }
+        if (f.v[3]) {
+            size_t dir;
+            if (get_enum(c, f.v[3], "dir", "direction", dirs, 2, "read or write", &dir))
+                return -1;
+            ft->dir = (uint8_t)(dir + 1);
+        }
+        if (f.v[4]) {
+            if (get_u64(c, f.v[4], "data", &ft->data))
+                return -1;
+            ft->has_data = true;
+        }
+        if (f.v[5]) {
+            if (get_name(c, f.v[5], "device", ft->device))
+                return -1;
+            c->fault_devloc[s->nfaults] = loc_of(f.v[5]);
+        }
+        s->nfaults++;
+    }
+    return 0;
+}
+
+static int apply_expect_memory(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"address", "bytes"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "memory"))
+        return -1;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "expect.memory[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 2, &f))
+            return -1;
+        if (s->nexpect_mem == SCN_MAX_MEMORY)
+            return fail_at(c, e, "too many memory expectations (max %d)", SCN_MAX_MEMORY);
+        if (!f.v[0])
+            return fail_at(c, e, "memory entry needs 'address'");
+        if (!f.v[1])
+            return fail_at(c, e, "memory entry needs 'bytes'");
+        struct scn_mem *m = &s->expect_mem[s->nexpect_mem];
+        memset(m, 0, sizeof *m);
+        if (get_u64(c, f.v[0], "address", &m->address) ||
+            get_hex(c, f.v[1], "bytes", NULL, m->bytes, SCN_MAX_BYTES, &m->len))
+            return -1;
+        if (m->len - 1 > UINT64_MAX - m->address)
+            return fail_at(c, e, "memory entry wraps around the end of the address space");
+        m->loc = loc_of(e);
+        s->nexpect_mem++;
+    }
+    return 0;
+}
+
+static int apply_expect_devices(struct ctx *c, const struct ynode *n)
+{
+    struct scenario *s = c->s;
+    struct kvs outer;
+    if (want_map(c, n, "devices") || flatten(c, n, &outer, 0))
+        return -1;
+    if (outer.n > SCN_MAX_DEVICES)
+        return fail_at(c, outer.a[SCN_MAX_DEVICES].k, "too many devices in expect.devices (max %d)",
+                       SCN_MAX_DEVICES);
+    for (size_t i = 0; i < outer.n; i++) {
+        char dev[32];
+        struct kvs inner;
+        if (get_name(c, outer.a[i].k, "device", dev))
+            return -1;
+        const struct ynode *m = outer.a[i].v;
+        if (m->kind != YK_MAP)
+            return fail_at(c, m, "expect.devices.%s must be a mapping, not %s", dev, kind_desc(m));
+        if (flatten(c, m, &inner, 0))
+            return -1;
+        for (size_t j = 0; j < inner.n; j++) {
+            char reg[32];
+            uint64_t v;
+            if (get_name(c, inner.a[j].k, "register", reg) || get_u64(c, inner.a[j].v, reg, &v))
+                return -1;
+            size_t x;
+            for (x = 0; x < s->nexpect_dev; x++)
+                if (!strcmp(s->expect_dev[x].device, dev) && !strcmp(s->expect_dev[x].reg, reg))
+                    break;
+            if (x == s->nexpect_dev) {
+                if (x == SCN_MAX_DEVEXPECT)
+                    return fail_at(c, inner.a[j].k, "too many device expectations (max %d)", SCN_MAX_DEVEXPECT);
+                s->nexpect_dev++;
+            }
+            struct scn_devexpect *de = &s->expect_dev[x];
+            memcpy(de->device, dev, sizeof dev);
+            memcpy(de->reg, reg, sizeof reg);
+            de->value = v;
+            de->loc = loc_of(inner.a[j].k);
+            c->devexp_devloc[x] = loc_of(outer.a[i].k);
+        }
+    }
+    return 0;
+}
+
+enum { E_EXIT, E_STATUS, E_FAULTS, E_FAULTS_EXACT, E_REGISTERS, E_MEMORY, E_DEVICES, E_UART, E_NKEYS };
+
+static int apply_expect(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"exit",      "status", "faults",  "faults_exact",
+                                       "registers", "memory", "devices", "uart"};
+    static const char *const exits[] = {"wfi", "test-exit", "pc", "budget", "error", "stop"};
+    struct fields f;
+    struct scenario *s = c->s;
+    if (want_map(c, n, "expect") || get_fields(c, n, "expect", keys, E_NKEYS, &f))
+        return -1;
+    s->expect_loc = loc_of(n);
+    if (f.v[E_EXIT]) {
+        size_t e;
+        if (get_enum(c, f.v[E_EXIT], "exit", "exit", exits, 6, "wfi, test-exit, pc, budget, error or stop", &e))
+            return -1;
+        memset(s->expect_exit, 0, sizeof s->expect_exit);
+        memcpy(s->expect_exit, exits[e], strlen(exits[e]));
+        s->has_expect_exit = true;
+    }
+    if (f.v[E_STATUS]) {
+        uint64_t v;
+        if (get_range(c, f.v[E_STATUS], "status", 0, UINT32_MAX, &v))
+            return -1;
+        s->expect_status = (uint32_t)v;
+        s->has_expect_status = true;
+    }
+    if (f.v[E_FAULTS] && apply_faults(c, f.v[E_FAULTS]))
+        return -1;
+    if (f.v[E_FAULTS_EXACT] && get_bool(c, f.v[E_FAULTS_EXACT], "faults_exact", &s->faults_exact))
+        return -1;
+    if (f.v[E_REGISTERS] &&
+        apply_regs(c, f.v[E_REGISTERS], "registers", s->expect_regs, &s->nexpect_regs))
+        return -1;
+    if (f.v[E_MEMORY] && apply_expect_memory(c, f.v[E_MEMORY]))
+        return -1;
+    if (f.v[E_DEVICES] && apply_expect_devices(c, f.v[E_DEVICES]))
+        return -1;
+    if (f.v[E_UART]) {
+        if (get_str(c, f.v[E_UART], "uart", s->expect_uart, sizeof s->expect_uart, NULL))
+            return -1;
+        s->has_expect_uart = true;
+    }
+    return 0;
+}
+
+/* ---- files and includes ------------------------------------------------------------- */
+
+/* Read a regular file of at most LD_MAX_INPUT bytes.  On failure a message in
+ * msg.  Opened non-blocking and checked before reading, so a FIFO or a device
+ * named as an include cannot block or feed the loader forever. */
+static unsigned char *read_file(const char *path, size_t *len, struct stat *st, char *msg, size_t msglen)
+{
+    char eb[128];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, msglen, "%s", errno_str(errno, eb, sizeof eb));
+        return NULL;
+    }
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        snprintf(msg, msglen, "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    if (st->st_size < 0 || (uint64_t)st->st_size > LD_MAX_INPUT) {
+        snprintf(msg, msglen, "file too large (max %zu MiB)", LD_MAX_INPUT >> 20);
+        close(fd);
+        return NULL;
+    }
+    /* The size can change under us: read at most one byte more than allowed. */
+    size_t cap = (size_t)st->st_size + 1, n = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        snprintf(msg, msglen, "out of memory");
+        close(fd);
+        return NULL;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > LD_MAX_INPUT)
+                break;
+            size_t ncap = cap * 2 > LD_MAX_INPUT + 1 ? LD_MAX_INPUT + 1 : cap * 2;
+            unsigned char *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                snprintf(msg, msglen, "out of memory");
+                return NULL;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            snprintf(msg, msglen, "%s", errno_str(e, eb, sizeof eb));
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (n > LD_MAX_INPUT) {
+        free(buf);
+        snprintf(msg, msglen, "file too large (max %zu MiB)", LD_MAX_INPUT >> 20);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Parse and apply one file's bytes; file is its index in scenario.files. */
+static int load_bytes(struct ctx *c, const unsigned char *buf, size_t len, uint8_t file, int depth)
+{
+    struct ynode *root;
+    if (len > LD_MAX_INPUT)
+        return failp(c, file, 0, 0, "file too large (max %zu MiB)", LD_MAX_INPUT >> 20);
+    if (parse_yaml(c, buf, len, file, &root))
+        return -1;
+    if (depth == 0) {
+        struct scn_loc top = {file, 1, 1};
+        c->top_loc = root ? loc_of(root) : top;
+    }
+    return apply_doc(c, root, file, depth);
+}
+
+static int do_include(struct ctx *c, const struct ynode *n, uint8_t from, int depth)
+{
+    struct scenario *s = c->s;
+    char path[SCN_PATH_MAX], msg[160];
+    if (want_string(c, n, "include"))
+        return -1;
+    if (n->len == 0 || memchr(n->str, '\0', n->len))
+        return fail_at(c, n, "'include' must be a file name");
+    if (depth + 1 > LD_MAX_INCLUDE_DEPTH)
+        return fail_at(c, n, "includes nest too deep (max %d levels)", LD_MAX_INCLUDE_DEPTH);
+    if (resolve_path(s->files[from], n->str, path))
+        return fail_at(c, n, "include path is too long (max %d bytes)", SCN_PATH_MAX - 1);
+    struct shown sh = show_path(path);
+    struct stat st;
+    size_t len = 0;
+    unsigned char *buf = read_file(path, &len, &st, msg, sizeof msg);
+    if (!buf)
+        return fail_at(c, n, "cannot read include '%s': %s", sh.s, msg);
+    for (size_t i = 0; i < c->nchain; i++)
+        if (c->chain[i].valid && c->chain[i].dev == st.st_dev && c->chain[i].ino == st.st_ino) {
+            free(buf);
+            return fail_at(c, n, "include cycle: '%s' is already being loaded", sh.s);
+        }
+    size_t idx;
+    for (idx = 0; idx < s->nfiles; idx++)
+        if (!strcmp(s->files[idx], path))
+            break;
+    if (idx == s->nfiles) {
+        if (s->nfiles == SCN_MAX_FILES) {
+            free(buf);
+            return fail_at(c, n, "too many files (max %d, the scenario and its includes)", SCN_MAX_FILES);
+        }
+        memcpy(s->files[s->nfiles++], path, strlen(path) + 1);
+    }
+    c->chain[c->nchain].valid = true;
+    c->chain[c->nchain].dev = st.st_dev;
+    c->chain[c->nchain].ino = st.st_ino;
+    c->nchain++;
+    struct amark mark = amark(c);
+    int rc = load_bytes(c, buf, len, (uint8_t)idx, depth + 1);
+    arelease(c, mark);
+    c->nchain--;
+    free(buf);
+    return rc;
+}
+
+enum { T_INCLUDE, T_NAME, T_DESCRIPTION, T_ARCH, T_CPUS, T_MEMORY, T_GUEST, T_REGISTERS, T_EVENTS, T_STOP,
+       T_EXPECT, T_NKEYS };
+
+static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int depth)
+{
+    static const char *const keys[] = {"include", "name",      "description", "arch", "cpus",  "memory",
+                                       "guest",   "registers", "events",      "stop", "expect"};
+    static const char *const arches[] = {"arm64", "aarch64"};
+    struct scenario *s = c->s;
+    struct fields f;
+    if (!root || is_null(root))
+        return 0; /* empty file */
+    if (root->kind != YK_MAP)
+        return fail_at(c, root, "a scenario must be a mapping, not %s", kind_desc(root));
+    if (get_fields(c, root, NULL, keys, T_NKEYS, &f))
+        return -1;
+    const struct ynode *inc = f.v[T_INCLUDE];
+    if (inc) {
+        if (inc->kind == YK_SEQ) {
+            for (size_t i = 0; i < inc->n; i++)
+                if (visit(c, inc->kids[i]) || do_include(c, inc->kids[i], file, depth))
+                    return -1;
+        } else if (inc->kind == YK_SCALAR && !is_null(inc)) {
+            if (do_include(c, inc, file, depth))
+                return -1;
+        } else {
+            return fail_at(c, inc, "'include' must be a string or a sequence of strings, not %s", kind_desc(inc));
+        }
+    }
+    if (f.v[T_NAME]) {
+        if (get_str(c, f.v[T_NAME], "name", s->name, sizeof s->name, NULL))
+            return -1;
+        c->has_name = true;
+    }
+    if (f.v[T_DESCRIPTION] &&
+        get_str(c, f.v[T_DESCRIPTION], "description", s->description, sizeof s->description, NULL))
+        return -1;
+    if (f.v[T_ARCH]) {
+        size_t a;
+        if (get_enum(c, f.v[T_ARCH], "arch", "arch", arches, 2, "only arm64 is supported", &a))
+            return -1;
+        s->arch = 1;
+        c->has_arch = true;
+    }
+    if (f.v[T_CPUS]) {
+        uint64_t v;
+        if (get_range(c, f.v[T_CPUS], "cpus", 1, 8, &v))
+            return -1;
+        s->cpus = (uint32_t)v;
+    }
+    if (f.v[T_MEMORY] && apply_memory(c, f.v[T_MEMORY]))
+        return -1;
+    if (f.v[T_GUEST] && apply_guest(c, f.v[T_GUEST]))
+        return -1;
+    if (f.v[T_REGISTERS] && apply_regs(c, f.v[T_REGISTERS], "registers", s->regs, &s->nregs))
+        return -1;
+    if (f.v[T_EVENTS] && apply_events(c, f.v[T_EVENTS]))
+        return -1;
+    if (f.v[T_STOP] && apply_stop(c, f.v[T_STOP]))
+        return -1;
+    if (f.v[T_EXPECT] && apply_expect(c, f.v[T_EXPECT]))
+        return -1;
+    return 0;
+}
+
+/* ---- stage 3: whole-scenario checks and defaults ---------------------------------------- */
+
+static const struct scn_device *find_device(const struct scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (!strcmp(s->devices[i].name, name))
+            return &s->devices[i];
+    return NULL;
+}
+
+static int finish(struct ctx *c)
+{
+    struct scenario *s = c->s;
+    if (!c->has_arch)
+        return fail_loc(c, c->top_loc, "scenario needs 'arch'");
+    if (!c->has_guest_src) {
+        if (c->has_guest_map)
+            return fail_loc(c, c->guest_map_loc, "guest needs one of 'asm', 'hex' or 'file'");
+        return fail_loc(c, c->top_loc, "scenario needs 'guest'");
+    }
+    for (size_t i = 0; i < s->nfaults; i++)
+        if (s->faults[i].device[0] && !find_device(s, s->faults[i].device))
+            return fail_loc(c, c->fault_devloc[i], "no device named '%s'", s->faults[i].device);
+    for (size_t i = 0; i < s->nexpect_dev; i++) {
+        const struct scn_devexpect *de = &s->expect_dev[i];
+        const struct scn_device *d = find_device(s, de->device);
+        if (!d)
+            return fail_loc(c, c->devexp_devloc[i], "no device named '%s'", de->device);
+        if (d->model != SCN_MODEL_REGFILE)
+            return fail_loc(c, c->devexp_devloc[i], "device '%s' is not a regfile", de->device);
+        size_t r;
+        for (r = 0; r < d->regfile.nregs; r++)
+            if (!strcmp(d->regfile.regs[r].name, de->reg))
+                break;
+        if (r == d->regfile.nregs)
+            return fail_loc(c, de->loc, "device '%s' has no register '%s'", de->device, de->reg);
+    }
+    if (!c->has_name) {
+        const char *base = strrchr(s->files[0], '/');
+        base = base ? base + 1 : s->files[0];
+        size_t l = strlen(base);
+        if (l > 5 && !strcmp(base + l - 5, ".yaml"))
+            l -= 5;
+        else if (l > 4 && !strcmp(base + l - 4, ".yml"))
+            l -= 4;
+        if (l >= sizeof s->name)
+            l = sizeof s->name - 1;
+        memset(s->name, 0, sizeof s->name);
+        memcpy(s->name, base, l);
+    }
+    if (!s->has_load && s->nram > 0)
+        s->load = s->ram[0].base;
+    if (!s->has_entry)
+        s->entry = s->load;
+    return 0;
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
+
+static int begin(struct ctx *c, const char *name, struct scenario **out, struct scn_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->err = err;
+    memset(err, 0, sizeof *err);
+    if (out)
+        *out = NULL;
+    c->s = calloc(1, sizeof *c->s);
+    if (!c->s) {
+        copy_str(err->file, sizeof err->file, name);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return -1;
+    }
+    struct scenario *s = c->s;
+    copy_str(s->files[0], sizeof s->files[0], name);
+    s->nfiles = 1;
+    s->arch = 0;
+    s->cpus = 1;
+    s->max_instructions = 1000000;
+    s->stop_on_wfi = true;
+    s->faults_exact = true;
+    if (strlen(name) >= SCN_PATH_MAX)
+        return failp(c, 0, 0, 0, "file name too long (max %d bytes)", SCN_PATH_MAX - 1);
+    if (!out)
+        return failp(c, 0, 0, 0, "invalid argument");
+    return 0;
+}
+
+static int end(struct ctx *c, int rc, struct scenario **out)
+{
+    afree(c);
+    if (rc == 0 && !c->failed)
+        rc = finish(c);
+    if (rc != 0 || c->failed) {
+        scenario_free(c->s);
+        if (out)
+            *out = NULL;
+        return -1;
+    }
+    *out = c->s;
+    return 0;
+}
+
+int scenario_load_file(const char *path, struct scenario **out, struct scn_error *err)
+{
+    struct ctx c;
+    struct scn_error local;
+    if (!err)
+        err = &local;
+    if (!path)
+        path = "";
+    if (begin(&c, path, out, err))
+        return end(&c, -1, out);
+    char msg[160];
+    struct stat st;
+    size_t len = 0;
+    unsigned char *buf = read_file(path, &len, &st, msg, sizeof msg);
+    if (!buf)
+        return end(&c, failp(&c, 0, 0, 0, "cannot read scenario: %s", msg), out);
+    c.chain[0].valid = true;
+    c.chain[0].dev = st.st_dev;
+    c.chain[0].ino = st.st_ino;
+    c.nchain = 1;
+    int rc = load_bytes(&c, buf, len, 0, 0);
+    free(buf);
+    return end(&c, rc, out);
+}
+
+int scenario_load_string(const char *text, size_t len, const char *name, struct scenario **out,
+                         struct scn_error *err)
+{
+    struct ctx c;
+    struct scn_error local;
+    if (!err)
+        err = &local;
+    if (!name)
+        name = "<string>";
+    if (begin(&c, name, out, err))
+        return end(&c, -1, out);
+    if (!text && len > 0)
+        return end(&c, failp(&c, 0, 0, 0, "invalid argument"), out);
+    struct stat st;
+    if (stat(name, &st) == 0) { /* so that an include of the scenario itself is a cycle */
+        c.chain[0].valid = true;
+        c.chain[0].dev = st.st_dev;
+        c.chain[0].ino = st.st_ino;
+    }
+    c.nchain = 1;
+    int rc = load_bytes(&c, (const unsigned char *)(text ? text : ""), len, 0, 0);
+    return end(&c, rc, out);
+}
+
+void scenario_free(struct scenario *s)
+{
+    if (!s)
+        return;
+    free(s->guest_text);
+    free(s);
+}
+
+const char *scn_loc_str(const struct scenario *s, struct scn_loc loc, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return "";
+    const char *f = (s && loc.file < s->nfiles && loc.file < SCN_MAX_FILES) ? s->files[loc.file] : "?";
+    snprintf(buf, len, "%s:%" PRIu32 ":%" PRIu32, f, loc.line, loc.col);
+    return buf;
+}
