@@ -15,10 +15,10 @@
 #include "runner/runner.h"
 #include "vmfault/vmfault.h"
 
-struct ctx;
+struct runner_session;
 
 struct dev_slot {
-    struct ctx *ctx;
+    struct runner_session *ctx;
     const struct scn_device *d;
     struct vmf_device_binding bind;
     vm_memory_reservation_t *res;
@@ -30,7 +30,7 @@ struct dev_slot {
     } *state;
 };
 
-struct ctx {
+struct runner_session {
     const struct scenario *s;
     const struct runner_opts *o;
     struct run_result *r;
@@ -42,6 +42,8 @@ struct ctx {
     bool replay_mismatch;
     uint8_t replay_stop;  /* the recorded run stopped at a device's request (test-exit, stop) */
     uint32_t replay_status;
+    size_t next_event;    /* index into s->events */
+    bool ended;
     char replay_msg[512];
 };
 
@@ -60,7 +62,7 @@ static int setup_fail(struct scn_error *err, const struct scenario *s, struct sc
     return -1;
 }
 
-static int device_of(const struct ctx *c, const vm_memory_reservation_t *res)
+static int device_of(const struct runner_session *c, const vm_memory_reservation_t *res)
 {
     for (size_t i = 0; i < c->s->ndevices; i++)
         if (c->dev[i].res == res && res)
@@ -76,7 +78,7 @@ static const char *sas_name(unsigned sas)
     return n[sas & 3];
 }
 
-static const char *model_name(const struct ctx *c, int device)
+static const char *model_name(const struct runner_session *c, int device)
 {
     static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler"};
     if (c->o->replay)
@@ -85,7 +87,7 @@ static const char *model_name(const struct ctx *c, int device)
     return names[m <= 4 ? m : 0];
 }
 
-static void explain_fault(FILE *out, const struct ctx *c, const vmf_fault *f, unsigned cpu, int device, size_t n)
+static void explain_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device, size_t n)
 {
     char text[96];
     if (vmf_arm64_disasm(f->insn_word, f->pc, text, sizeof(text)))
@@ -123,7 +125,7 @@ static void explain_fault(FILE *out, const struct ctx *c, const vmf_fault *f, un
 
 static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
 {
-    struct ctx *c = cookie;
+    struct runner_session *c = cookie;
     int device = device_of(c, f->reservation);
     struct tr_event e = {.kind = TR_FAULT,
                          .cpu = (uint8_t)vcpu->vcpu_id,
@@ -146,9 +148,9 @@ static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
 
 /* ---- replay: device accesses served from a recorded trace ------------------------------------------ */
 
-static void replay_diverge(struct ctx *c, vm_vcpu_t *vcpu, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void replay_diverge(struct runner_session *c, vm_vcpu_t *vcpu, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void replay_diverge(struct ctx *c, vm_vcpu_t *vcpu, const char *fmt, ...)
+static void replay_diverge(struct runner_session *c, vm_vcpu_t *vcpu, const char *fmt, ...)
 {
     if (!c->replay_mismatch) {
         va_list ap;
@@ -164,7 +166,7 @@ static memory_fault_result_t replay_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
 {
     (void)vm;
     struct dev_slot *slot = cookie;
-    struct ctx *c = slot->ctx;
+    struct runner_session *c = slot->ctx;
     const struct trace *t = c->o->replay;
     int device = (int)(slot - c->dev);
     while (c->replay_next < t->n && t->ev[c->replay_next].kind != TR_FAULT)
@@ -208,7 +210,7 @@ static memory_fault_result_t replay_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
 
 /* ---- building the VM -------------------------------------------------------------------------------- */
 
-static int add_devices(struct ctx *c, struct scn_error *err)
+static int add_devices(struct runner_session *c, struct scn_error *err)
 {
     const struct scenario *s = c->s;
     for (size_t i = 0; i < s->ndevices; i++) {
@@ -276,7 +278,7 @@ static int add_devices(struct ctx *c, struct scn_error *err)
     return 0;
 }
 
-static int build(struct ctx *c, struct scn_error *err)
+static int build(struct runner_session *c, struct scn_error *err)
 {
     const struct scenario *s = c->s;
     struct run_result *r = c->r;
@@ -336,7 +338,7 @@ static void set_error(struct run_result *r, const char *fmt, ...)
 }
 
 /* Why a STOP exit: a device asked for it (test-exit, unlisted access) or replay diverged. */
-static void stop_reason(struct ctx *c)
+static void stop_reason(struct runner_session *c)
 {
     struct run_result *r = c->r;
     if (c->replay_mismatch) {
@@ -364,12 +366,13 @@ static void stop_reason(struct ctx *c)
     r->reason = TR_EXIT_STOP;
 }
 
-static void run_loop(struct ctx *c)
+/* Run until the scenario ends (true) or virtual time reaches pause_at (false). */
+static bool run_loop(struct runner_session *c, uint64_t pause_at)
 {
     const struct scenario *s = c->s;
     struct run_result *r = c->r;
     uint64_t budget = s->max_instructions ? s->max_instructions : 1000000;
-    size_t ei = 0;
+    size_t ei = c->next_event;
     for (;;) {
         uint64_t now = vmf_vcpu_icount(c->vcpu);
         while (ei < s->nevents && s->events[ei].at <= now) {
@@ -381,13 +384,18 @@ static void run_loop(struct ctx *c)
                 fprintf(c->o->explain, "irq %u %s at t=%llu\n", ev->irq, ev->level ? "raised" : "lowered",
                         (unsigned long long)ev->at);
         }
+        c->next_event = ei;
         if (now >= budget) {
             r->reason = TR_EXIT_BUDGET;
             break;
         }
+        if (pause_at && now >= pause_at)
+            return false;
         uint64_t until = budget;
         if (ei < s->nevents && s->events[ei].at < until)
             until = s->events[ei].at;
+        if (pause_at && pause_at < until)
+            until = pause_at;
         vmf_exit ex;
         int st = vmf_run(c->vcpu, until - now, &ex);
         r->pc = ex.pc;
@@ -439,17 +447,20 @@ static void run_loop(struct ctx *c)
         }
         break;
     }
+    c->next_event = ei;
+    c->ended = true;
     r->icount = vmf_vcpu_icount(c->vcpu);
     struct tr_event e = {.kind = TR_EXIT, .t = r->icount, .reason = (uint8_t)r->reason, .pc = r->pc, .status = r->status};
     trace_push(&r->trace, &e);
     if (c->o->explain)
         fprintf(c->o->explain, "exit %s at pc 0x%llx after %llu instructions%s%s\n", tr_exit_name(r->reason),
                 (unsigned long long)r->pc, (unsigned long long)r->icount, r->error[0] ? ": " : "", r->error);
+    return true;
 }
 
 /* ---- the whole run -------------------------------------------------------------------------------- */
 
-static void compare_replay(struct ctx *c)
+static void compare_replay(struct runner_session *c)
 {
     const struct trace *want = c->o->replay, *got = &c->r->trace;
     size_t n = want->n < got->n ? want->n : got->n;
@@ -471,44 +482,155 @@ static void compare_replay(struct ctx *c)
     }
 }
 
-int runner_run(const struct scenario *s, const struct runner_opts *o, struct run_result *r, struct scn_error *err)
+static void finish(struct runner_session *c)
+{
+    const struct scenario *s = c->s;
+    struct run_result *r = c->r;
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (s->devices[i].model == SCN_MODEL_PL011 && c->dev[i].state) {
+            const struct vmf_pl011 *u = &c->dev[i].state->pl011;
+            size_t n = u->out_len < VMF_PL011_OUT_MAX - 1 ? u->out_len : VMF_PL011_OUT_MAX - 1;
+            if (n > sizeof(r->uart) - 1 - r->uart_len)
+                n = sizeof(r->uart) - 1 - r->uart_len;
+            memcpy(r->uart + r->uart_len, u->out, n);
+            r->uart_len += n;
+        }
+    trace_digest_hex(&r->trace, r->digest);
+    if (c->o->replay) {
+        compare_replay(c);
+        return;
+    }
+    struct expect_view v = {.vm = c->vm, .vcpu = c->vcpu, .names = c->names};
+    for (size_t i = 0; i < s->ndevices; i++)
+        v.regfile[i] = s->devices[i].model == SCN_MODEL_REGFILE && c->dev[i].state ? &c->dev[i].state->regfile : NULL;
+    expect_check(s, &v, r);
+}
+
+int runner_open(const struct scenario *s, const struct runner_opts *o, struct run_result *r,
+                struct runner_session **out, struct scn_error *err)
 {
     memset(r, 0, sizeof(*r));
     memset(err, 0, sizeof(*err));
-    struct ctx *c = calloc(1, sizeof(*c));
+    *out = NULL;
+    struct runner_session *c = calloc(1, sizeof(*c));
     if (!c)
         return setup_fail(err, s, s->guest_loc, "out of memory");
     c->s = s;
     c->o = o;
     c->r = r;
-    int rc = build(c, err);
-    if (!rc) {
-        run_loop(c);
-        for (size_t i = 0; i < s->ndevices; i++)
-            if (s->devices[i].model == SCN_MODEL_PL011 && c->dev[i].state) {
-                const struct vmf_pl011 *u = &c->dev[i].state->pl011;
-                size_t n = u->out_len < VMF_PL011_OUT_MAX - 1 ? u->out_len : VMF_PL011_OUT_MAX - 1;
-                if (n > sizeof(r->uart) - 1 - r->uart_len)
-                    n = sizeof(r->uart) - 1 - r->uart_len;
-                memcpy(r->uart + r->uart_len, u->out, n);
-                r->uart_len += n;
-            }
-        trace_digest_hex(&r->trace, r->digest);
-        if (o->replay) {
-            compare_replay(c);
-        } else {
-            struct expect_view v = {.vm = c->vm, .vcpu = c->vcpu, .names = c->names};
-            for (size_t i = 0; i < s->ndevices; i++)
-                v.regfile[i] = s->devices[i].model == SCN_MODEL_REGFILE && c->dev[i].state ? &c->dev[i].state->regfile
-                                                                                             : NULL;
-            expect_check(s, &v, r);
-        }
+    if (build(c, err)) {
+        runner_close(c);
+        return -1;
     }
+    *out = c;
+    return 0;
+}
+
+int runner_continue(struct runner_session *c, uint64_t pause_at)
+{
+    if (c->ended)
+        return 1;
+    if (!run_loop(c, pause_at))
+        return 0;
+    finish(c);
+    return 1;
+}
+
+void runner_close(struct runner_session *c)
+{
+    if (!c)
+        return;
     vmf_vm_destroy(c->vm);
     for (size_t i = 0; i < SCN_MAX_DEVICES; i++)
         free(c->dev[i].state);
     free(c);
-    return rc;
+}
+
+int runner_run(const struct scenario *s, const struct runner_opts *o, struct run_result *r, struct scn_error *err)
+{
+    struct runner_session *c;
+    if (runner_open(s, o, r, &c, err))
+        return -1;
+    runner_continue(c, 0);
+    runner_close(c);
+    return 0;
+}
+
+/* ---- snapshots of a whole run: VM, device models, trace position ---------------------------------- */
+
+struct runner_snap {
+    vmf_snapshot *vm;
+    struct runner_session ctx;                       /* the scalar run state (pointers are the session's own) */
+    struct run_result result;             /* likewise; the trace is cut back to trace_n */
+    size_t trace_n;
+    struct dev_state {
+        struct vmf_device_binding bind;
+        uint8_t bytes[sizeof(*((struct dev_slot *)0)->state)];
+        bool has_state;
+    } dev[SCN_MAX_DEVICES];
+};
+
+int runner_snapshot(struct runner_session *c, struct runner_snap **out)
+{
+    *out = NULL;
+    struct runner_snap *sn = calloc(1, sizeof(*sn));
+    if (!sn)
+        return VMF_ENOMEM;
+    int st = vmf_snapshot_take(c->vm, &sn->vm);
+    if (st) {
+        free(sn);
+        return st;
+    }
+    sn->ctx = *c;
+    sn->result = *c->r;
+    sn->trace_n = c->r->trace.n;
+    for (size_t i = 0; i < c->s->ndevices; i++) {
+        sn->dev[i].bind = c->dev[i].bind;
+        if (c->dev[i].state) {
+            memcpy(sn->dev[i].bytes, c->dev[i].state, sizeof(sn->dev[i].bytes));
+            sn->dev[i].has_state = true;
+        }
+    }
+    *out = sn;
+    return VMF_OK;
+}
+
+int runner_restore(struct runner_session *c, const struct runner_snap *sn)
+{
+    int st = vmf_snapshot_restore(c->vm, sn->vm);
+    if (st)
+        return st;
+    struct runner_session keep = *c;
+    /* scalar state back; everything that points somewhere stays the session's */
+    c->replay_next = sn->ctx.replay_next;
+    c->replay_mismatch = sn->ctx.replay_mismatch;
+    memcpy(c->replay_msg, sn->ctx.replay_msg, sizeof(c->replay_msg));
+    c->replay_stop = sn->ctx.replay_stop;
+    c->replay_status = sn->ctx.replay_status;
+    c->next_event = sn->ctx.next_event;
+    c->ended = sn->ctx.ended;
+    struct trace tr = keep.r->trace;
+    struct guest_image img = keep.r->image;
+    *c->r = sn->result;
+    c->r->trace = tr;
+    c->r->trace.n = sn->trace_n;
+    c->r->image = img;
+    for (size_t i = 0; i < c->s->ndevices; i++) {
+        vm_memory_reservation_t *res = c->dev[i].bind.res;
+        c->dev[i].bind = sn->dev[i].bind;
+        c->dev[i].bind.res = res;
+        if (sn->dev[i].has_state && c->dev[i].state)
+            memcpy(c->dev[i].state, sn->dev[i].bytes, sizeof(sn->dev[i].bytes));
+    }
+    return VMF_OK;
+}
+
+void runner_snap_free(struct runner_snap *sn)
+{
+    if (!sn)
+        return;
+    vmf_snapshot_free(sn->vm);
+    free(sn);
 }
 
 void run_result_free(struct run_result *r)

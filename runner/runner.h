@@ -69,6 +69,27 @@ void guest_free(struct guest_image *img);
 int runner_run(const struct scenario *s, const struct runner_opts *o, struct run_result *r, struct scn_error *err);
 void run_result_free(struct run_result *r);
 
+/* The same in steps, for snapshots and fuzzing loops:
+ * runner_open builds the VM; runner_continue runs until the scenario ends
+ * (returns 1: expectations checked, digest set) or virtual time reaches
+ * pause_at (returns 0; 0 = no pause); runner_close frees the session (r stays
+ * valid until run_result_free). */
+struct runner_session;
+int runner_open(const struct scenario *s, const struct runner_opts *o, struct run_result *r,
+                struct runner_session **out, struct scn_error *err);
+int runner_continue(struct runner_session *ss, uint64_t pause_at);
+void runner_close(struct runner_session *ss);
+
+/* Snapshot a paused session: the VM (registers, RAM, virtual time), the
+ * built-in device models' state and the trace position.  Restoring and
+ * continuing gives the same trace and digest as the first time.  Handlers a
+ * program registers (model: handler) keep their own state: the snapshot does
+ * not see it.  A VMF_* status. */
+struct runner_snap;
+int runner_snapshot(struct runner_session *ss, struct runner_snap **out);
+int runner_restore(struct runner_session *ss, const struct runner_snap *snap);
+void runner_snap_free(struct runner_snap *snap);
+
 /* Write the trace file of a finished run (record). */
 int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o, const struct run_result *r);
 

@@ -5,7 +5,11 @@
  * tests/data/loader/.  Every error test checks the exact file, line, column
  * and message.  Run from the repository root, or set VMF_LOADER_DATA.
  */
+#define _POSIX_C_SOURCE 200809L /* mkfifo */
 #include <criterion/criterion.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +411,44 @@ Test(loader, include_error_inside_include)
     expect_err_len(t, strlen(t), D "inc_bad_leaf.yaml", 3, 26, "unknown key 'sise' in memory.ram[0]");
 }
 
+Test(loader, include_directory)
+{
+    expect_err("include: .\n", 1, 10, "cannot read include '" D ".': not a regular file");
+}
+
+Test(loader, include_fifo_does_not_block)
+{
+    char dir[] = "/tmp/vmf_loader_XXXXXX", fifo[64], text[128];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    snprintf(text, sizeof text, "include: %s\n", fifo);
+    char msg[160];
+    snprintf(msg, sizeof msg, "cannot read include '%s': not a regular file", fifo);
+    expect_err(text, 1, 10, msg);
+    unlink(fifo);
+    rmdir(dir);
+}
+
+Test(loader, include_too_many_files)
+{
+    expect_err("include: [inc_deep2.yaml, inc_a.yaml, inc_b.yaml, full_platform.yaml]\n", 1, 51,
+               "too many files (max 8, the scenario and its includes)");
+}
+
+Test(loader, include_wrong_type)
+{
+    expect_err("include: {a: 1}\n", 1, 10, "'include' must be a string or a sequence of strings, not a mapping");
+}
+
+Test(loader, pl011_input_bytes)
+{
+    struct scenario *s = load_ok(BASE "memory: {devices: [{name: u, model: pl011, base: 0x1000, input: \"a\\0b\\n\"}]}\n");
+    cr_expect_eq(s->devices[0].uart_input_len, 4);
+    cr_expect_eq(memcmp(s->devices[0].uart_input, "a\0b\n", 4), 0);
+    scenario_free(s);
+}
+
 /* ---- one test per error class ---------------------------------------------------------- */
 
 Test(errors, unknown_key)
@@ -782,6 +824,16 @@ Test(robust, merge_keys)
     cr_expect_eq(s->devices[1].base, 0x2000);
     cr_expect_eq(s->devices[1].path, SCN_PATH_EXIT);
     scenario_free(s);
+}
+
+Test(robust, merge_too_deep)
+{
+    char t[2048];
+    int n = snprintf(t, sizeof t, BASE "expect:\n  devices:\n    d0: &m0 {r: 1}\n");
+    for (int i = 1; i <= 10; i++)
+        n += snprintf(t + n, sizeof t - (size_t)n, "    d%d: &m%d {<<: *m%d}\n", i, i, i - 1);
+    /* d9 merges 9 levels: the 9th '<<' (in d1, line 6) is one too many */
+    expect_err(t, 6, 14, "merge keys ('<<') nested too deep (max 8)");
 }
 
 Test(robust, recursive_alias)

@@ -283,3 +283,51 @@ Test(runner, altered_trace_reports_the_divergence)
     run_result_free(&r);
     scenario_free(s);
 }
+
+Test(runner, snapshot_restore_reruns_to_the_same_digest)
+{
+    const char *good = "arch: arm64\nmemory:\n  ram: [{base: 0x40000000, size: 0x100000}]\n  devices:\n"
+                       "    - {name: adc, model: regfile, base: 0x9000000, registers: [{name: s, offset: 0, size: 4,\n"
+                       "       values: [3, 1, 4, 1, 5]}, {name: acc, offset: 4, size: 4, passthrough: 0}]}\n"
+                       "    - {name: uart0, model: pl011, base: 0x9100000}\n"
+                       "guest:\n  asm: |\n"
+                       "    movz x0, #0x900, lsl #16\n    movz x4, #0x910, lsl #16\n    mov x3, #40\n"
+                       "    loop:\n      ldr w1, [x0]\n      ldr w2, [x0, #4]\n      add w2, w2, w1\n"
+                       "      str w2, [x0, #4]\n      add w5, w1, #0x30\n      strb w5, [x4]\n"
+                       "      str x2, [x6, #8]!\n"
+                       "      subs x3, x3, #1\n      b.ne loop\n    wfi\n"
+                       "registers: {x6: 0x40080000}\n";
+    struct scenario *s = load(good);
+    struct runner_opts o = {.path = SCN_PATH_FAST};
+    struct run_result r;
+    struct scn_error err;
+    struct runner_session *ss;
+    cr_assert_eq(runner_open(s, &o, &r, &ss, &err), 0, "%s", err.message);
+    cr_assert_eq(runner_continue(ss, 100), 0, "paused");
+    struct runner_snap *snap;
+    cr_assert_eq(runner_snapshot(ss, &snap), 0);
+    cr_assert_eq(runner_continue(ss, 0), 1);
+    cr_expect_eq(r.reason, TR_EXIT_WFI, "%s", r.error);
+    char digest[65], uart[64];
+    memcpy(digest, r.digest, 65);
+    snprintf(uart, sizeof(uart), "%.*s", (int)r.uart_len, r.uart);
+    cr_expect_eq(strlen(uart), 40);
+    size_t events = r.trace.n;
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(runner_restore(ss, snap), 0);
+        cr_expect_eq(r.trace.n < events, true, "the trace is cut back to the snapshot");
+        cr_assert_eq(runner_continue(ss, 0), 1);
+        cr_expect_str_eq(r.digest, digest, "re-run %d after restore", k);
+        cr_expect_eq(r.trace.n, events);
+        cr_expect_eq(r.uart_len, 40);
+    }
+    /* A straight run without the pause gives the same digest. */
+    struct run_result straight;
+    cr_assert_eq(runner_run(s, &o, &straight, &err), 0);
+    cr_expect_str_eq(straight.digest, digest);
+    run_result_free(&straight);
+    runner_snap_free(snap);
+    runner_close(ss);
+    run_result_free(&r);
+    scenario_free(s);
+}
