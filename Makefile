@@ -1,5 +1,5 @@
 # vmfault: the two commands a new user needs.
-#   make demo   install what is missing, build, run the demo guest
+#   make demo   install what is missing, build, run a tutorial scenario with --explain and the demo guest
 #   make test   install what is missing, build, run every test suite
 BUILD ?= build
 CMAKE_FLAGS ?=
@@ -17,6 +17,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
+	$(BUILD)/vmfault run scenarios/tutorial/03-isv0-instructions.yaml --explain
 	$(BUILD)/vmfault demo
 
 test: build
@@ -24,6 +25,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench_arm64
+	$(BUILD)/bench_snapshot
 
 clean:
 	rm -rf $(BUILD) build-asan
