@@ -86,8 +86,8 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
         put_source(f, s->files[i]);
     fprintf(f, "machine:\n  arch: arm64\n  cpus: %u\n  ram:\n", s->cpus ? s->cpus : 1);
     for (size_t i = 0; i < s->nram; i++)
-        fprintf(f, "    - {base: 0x%llx, size: 0x%llx}\n", (unsigned long long)s->ram[i].base,
-                (unsigned long long)s->ram[i].size);
+        fprintf(f, "    - {base: 0x%llx, size: 0x%llx%s}\n", (unsigned long long)s->ram[i].base,
+                (unsigned long long)s->ram[i].size, s->ram[i].lazy ? ", lazy: true" : "");
     fputs("  devices:\n", f);
     for (size_t i = 0; i < s->ndevices; i++)
         fprintf(f, "    - {name: %s, base: 0x%llx, size: 0x%llx%s}\n", s->devices[i].name,
@@ -250,6 +250,8 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             return rfail(d, r, "too many RAM regions");
         if (num(d, r, "base", &s->ram[s->nram].base, true) || num(d, r, "size", &s->ram[s->nram].size, true))
             return -1;
+        const char *lazy = str(get(d, r, "lazy"));
+        s->ram[s->nram].lazy = lazy && !strcmp(lazy, "true");
         s->nram++;
     }
     if (devs && devs->type == YAML_SEQUENCE_NODE)

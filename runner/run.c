@@ -83,7 +83,9 @@ static const char *model_name(const struct runner_session *c, int device)
     static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler"};
     if (c->o->replay)
         return "served from the trace";
-    unsigned m = device != TR_NO_DEVICE ? c->s->devices[device].model : 0;
+    if (device == TR_NO_DEVICE)
+        return "lazily mapped RAM";
+    unsigned m = c->s->devices[device].model;
     return names[m <= 4 ? m : 0];
 }
 
@@ -118,7 +120,10 @@ static void explain_fault(FILE *out, const struct runner_session *c, const vmf_f
     fprintf(out, "  handler      %s (%s, %s path)\n", dev, model_name(c, device), f->path == VMF_PATH_EXIT ? "exit" : "fast");
     fprintf(out, "  data         0x%llx, mask 0x%llx (byte lane %u of its 32-bit word)\n", (unsigned long long)f->data,
             (unsigned long long)(wm << (8 * (f->addr & 3))), (unsigned)(f->addr & 3));
-    fprintf(out, "  result       %s\n", vmf_fault_result_name(f->result));
+    fprintf(out, "  result       %s%s\n", vmf_fault_result_name(f->result),
+            device == TR_NO_DEVICE && f->result == VMF_RESULT_RESTART
+                ? ": the reservation is mapped now; the instruction runs again, on RAM"
+                : "");
 }
 
 /* ---- the trace ------------------------------------------------------------------------------------ */
@@ -292,10 +297,23 @@ static int build(struct runner_session *c, struct scn_error *err)
         if (i == 0)
             c->vcpu = v;
     }
-    for (size_t i = 0; i < s->nram; i++)
-        if ((st = vmf_ram_add(c->vm, s->ram[i].base, s->ram[i].size, NULL)))
-            return setup_fail(err, s, s->ram[i].loc, "RAM [0x%llx, +0x%llx): %s", (unsigned long long)s->ram[i].base,
-                              (unsigned long long)s->ram[i].size, vmf_strerror(st));
+    vmf_vm_set_defer_memory_map(c->vm, true); /* only lazy RAM is ever mapped through a reservation */
+    for (size_t i = 0; i < s->nram; i++) {
+        const struct scn_ram *m = &s->ram[i];
+        if (m->lazy) {
+            /* A reservation with no handler and a map iterator: the first touch maps
+             * it and restarts the instruction (the trace shows that as a restart). */
+            vm_memory_reservation_t *res = vm_reserve_memory_at(c->vm, m->base, m->size, NULL, NULL);
+            if (!res || vm_map_reservation(c->vm, res, vmf_anon_frame_iterator, c->vm))
+                return setup_fail(err, s, m->loc, "lazy RAM [0x%llx, +0x%llx): %s", (unsigned long long)m->base,
+                                  (unsigned long long)m->size, vmf_vm_last_error(c->vm, NULL));
+            vmf_reservation_set_name(res, "lazy-ram");
+            vmf_reservation_set_path(c->vm, res, c->o->path == SCN_PATH_EXIT ? VMF_PATH_EXIT : VMF_PATH_FAST);
+        } else if ((st = vmf_ram_add(c->vm, m->base, m->size, NULL))) {
+            return setup_fail(err, s, m->loc, "RAM [0x%llx, +0x%llx): %s", (unsigned long long)m->base,
+                              (unsigned long long)m->size, vmf_strerror(st));
+        }
+    }
     if (add_devices(c, err))
         return -1;
     if (c->o->image) {

@@ -34,6 +34,7 @@ struct scn_loc {
 
 struct scn_ram {
     uint64_t base, size;
+    bool lazy;  /* a reservation mapped on first touch (libsel4vm's deferred mapping) */
     struct scn_loc loc;
 };
 

@@ -962,13 +962,13 @@ static int region_check(struct ctx *c, const struct ynode *map, const struct yno
 
 static int apply_ram(struct ctx *c, const struct ynode *n, size_t idx)
 {
-    static const char *const keys[] = {"base", "size"};
+    static const char *const keys[] = {"base", "size", "lazy"};
     char where[64];
     struct fields f;
     snprintf(where, sizeof where, "memory.ram[%zu]", idx);
     if (n->kind != YK_MAP)
         return fail_at(c, n, "%s must be a mapping, not %s", where, kind_desc(n));
-    if (get_fields(c, n, where, keys, 2, &f))
+    if (get_fields(c, n, where, keys, 3, &f))
         return -1;
     if (c->s->nram == SCN_MAX_RAM)
         return fail_at(c, n, "too many ram regions (max %d)", SCN_MAX_RAM);
@@ -980,9 +980,13 @@ static int apply_ram(struct ctx *c, const struct ynode *n, size_t idx)
     if (get_u64(c, f.v[0], "base", &base) || get_u64(c, f.v[1], "size", &size) ||
         region_check(c, n, f.v[0], f.v[1], base, size, "ram"))
         return -1;
+    bool lazy = false;
+    if (f.v[2] && get_bool(c, f.v[2], "lazy", &lazy))
+        return -1;
     struct scn_ram *r = &c->s->ram[c->s->nram++];
     r->base = base;
     r->size = size;
+    r->lazy = lazy;
     r->loc = loc_of(n);
     return 0;
 }
@@ -1310,6 +1314,8 @@ static int apply_guest(struct ctx *c, const struct ynode *n)
             return -1;
         if (memchr(v->str, '\0', v->len))
             return fail_at(c, v, "'asm' must not contain NUL bytes");
+        if (v->len == 0)
+            return fail_at(c, v, "'asm' must not be empty");
         if (set_guest_text(c, v, v->str, v->len, SCN_GUEST_ASM))
             return -1;
     } else if (src == 1) {
@@ -1798,6 +1804,8 @@ static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int 
     if (f.v[T_NAME]) {
         if (get_str(c, f.v[T_NAME], "name", s->name, sizeof s->name, NULL))
             return -1;
+        if (s->name[0] == '\0')
+            return fail_at(c, f.v[T_NAME], "'name' must not be empty");
         c->has_name = true;
     }
     if (f.v[T_DESCRIPTION] &&

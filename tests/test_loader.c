@@ -724,6 +724,41 @@ Test(errors, hex_bad_digit)
     expect_err("arch: arm64\nguest: {hex: 01 0g}\n", 2, 14, "'hex': bad hex digit 'g' at offset 4");
 }
 
+Test(errors, empty_asm)
+{
+    expect_err("arch: arm64\nguest: {asm: \"\"}\n", 2, 14, "'asm' must not be empty");
+}
+
+Test(errors, tab_indentation)
+{
+    expect_err("arch: arm64\nguest:\n\thex: \"00\"\n", 3, 1,
+               "YAML syntax: found character that cannot start any token while scanning for the next token");
+}
+
+Test(robust, utf16_and_bom_and_crlf)
+{
+    /* UTF-8 BOM + CRLF line ends */
+    struct scenario *s = load_ok("\xef\xbb\xbf" "arch: arm64\r\nguest: {hex: \"00000000\"}\r\ncpus: 3\r\n");
+    cr_expect_eq(s->cpus, 3);
+    scenario_free(s);
+    /* UTF-16LE with BOM */
+    const char *a = "arch: arm64\ncpus: 2\nguest: {hex: \"00\"}\n";
+    size_t n = strlen(a);
+    char *u = malloc(2 * n + 2);
+    cr_assert_not_null(u);
+    u[0] = (char)0xff;
+    u[1] = (char)0xfe;
+    for (size_t i = 0; i < n; i++) {
+        u[2 + 2 * i] = a[i];
+        u[3 + 2 * i] = 0;
+    }
+    struct scn_error e;
+    cr_assert_eq(scenario_load_string(u, 2 * n + 2, INLINE, &s, &e), 0, "%s", e.message);
+    cr_expect_eq(s->cpus, 2);
+    scenario_free(s);
+    free(u);
+}
+
 Test(errors, guest_two_sources)
 {
     expect_err("arch: arm64\nguest:\n  asm: nop\n  hex: \"00\"\n", 4, 3,
@@ -947,4 +982,19 @@ Test(robust, null_arguments)
     scenario_free(NULL);
     char buf[8];
     cr_expect_str_eq(scn_loc_str(NULL, (struct scn_loc){0, 1, 2}, buf, sizeof buf), "?:1:2");
+}
+
+Test(loader, lazy_ram)
+{
+    struct scenario *s = load_ok(BASE "memory:\n  ram:\n    - {base: 0x40000000, size: 0x1000}\n"
+                                      "    - {base: 0x50000000, size: 0x2000, lazy: true}\n");
+    cr_expect(!s->ram[0].lazy);
+    cr_expect(s->ram[1].lazy);
+    scenario_free(s);
+    struct scenario *bad = NULL;
+    struct scn_error e;
+    const char *text = BASE "memory:\n  ram:\n    - {base: 0x50000000, size: 0x2000, lazy: 1}\n";
+    cr_expect_eq(scenario_load_string(text, strlen(text), INLINE, &bad, &e), -1);
+    cr_expect_eq(e.line, 5);
+    cr_expect_not_null(strstr(e.message, "lazy"), "%s", e.message);
 }
