@@ -89,10 +89,8 @@ struct loop_info {
 };
 
 static const struct loop_info loops[] = {
-    [LOOP_LDR_W] = {0x00, 3, 1, "ldr w1, [x0]"},
-    [LOOP_STR_W] = {0x10, 3, 1, "str w1, [x0]"},
-    [LOOP_LDR_X] = {0x20, 3, 1, "ldr x1, [x0]"},
-    [LOOP_LDP_W] = {0x30, 3, 2, "ldp w1, w3, [x0]"},
+    [LOOP_LDR_W] = {0x00, 3, 1, "ldr w1, [x0]"},        [LOOP_STR_W] = {0x10, 3, 1, "str w1, [x0]"},
+    [LOOP_LDR_X] = {0x20, 3, 1, "ldr x1, [x0]"},        [LOOP_LDP_W] = {0x30, 3, 2, "ldp w1, w3, [x0]"},
     [LOOP_ALU] = {0x40, 5, 0, "add/eor/add/subs/b.ne"},
 };
 
@@ -142,8 +140,8 @@ struct figure {
     const char *name;
     const char *unit; /* "ns/access", "ns/fault", "ns/insn", "ns/call" */
     const char *what;
-    double ns;        /* median, per unit */
-    uint64_t count;   /* units per repetition */
+    double ns;      /* median, per unit */
+    uint64_t count; /* units per repetition */
 };
 
 struct results {
@@ -183,8 +181,8 @@ static int cmp_double(const void *a, const void *b)
 typedef int (*rep_fn)(void *ctx, uint64_t *ns);
 
 /* 1 warm-up + opts->reps timed repetitions; record the median per unit. */
-static int measure(const struct opts *o, struct results *res, const char *name, const char *unit,
-                   const char *what, uint64_t count, rep_fn fn, void *ctx)
+static int measure(const struct opts *o, struct results *res, const char *name, const char *unit, const char *what,
+                   uint64_t count, rep_fn fn, void *ctx)
 {
     if (res->n >= MAX_FIGURES)
         return fail(name, "too many figures");
@@ -371,9 +369,8 @@ static int vbench_rep(void *ctx, uint64_t *ns)
         /* From the device both words read READ_VALUE's low word; from RAM, the two halves. */
         uint64_t w1 = READ_VALUE & 0xffffffffu, w3 = b->res ? w1 : READ_VALUE >> 32;
         if (x1 != w1 || x3 != w3)
-            return fail(b->name, "x1 = 0x%llx, x3 = 0x%llx after ldp, expected 0x%llx, 0x%llx",
-                        (unsigned long long)x1, (unsigned long long)x3, (unsigned long long)w1,
-                        (unsigned long long)w3);
+            return fail(b->name, "x1 = 0x%llx, x3 = 0x%llx after ldp, expected 0x%llx, 0x%llx", (unsigned long long)x1,
+                        (unsigned long long)x3, (unsigned long long)w1, (unsigned long long)w3);
         break;
     }
     case LOOP_STR_W: {
@@ -651,8 +648,8 @@ static int decode_figures(const struct opts *o, struct results *res)
             return fail("decode", "vmf_arm64_decode(0x%08x): %s", decode_mix[i], vmf_strerror(st));
     }
     struct dbench d = {.name = "decode", .rounds = scaled(o, 1000000)};
-    if (measure(o, res, "decode", "ns/call", "vmf_arm64_decode, 16-word load/store mix", d.rounds * MIX_LEN,
-                decode_rep, &d))
+    if (measure(o, res, "decode", "ns/call", "vmf_arm64_decode, 16-word load/store mix", d.rounds * MIX_LEN, decode_rep,
+                &d))
         return -1;
     d = (struct dbench){.name = "disasm", .rounds = scaled(o, 2000)};
     if (measure(o, res, "disasm", "ns/call", "vmf_arm64_disasm (Capstone, a handle per call), same mix",
@@ -714,8 +711,8 @@ static int run_all(const struct opts *o, struct results *res)
     const struct figure *v = find_figure(res, "alu_vmfault"), *r = find_figure(res, "alu_raw");
     if (!v || !r)
         return fail("code_hook_overhead", "missing the ALU figures");
-    return add_derived(res, "code_hook_overhead", "ns/insn", "alu_vmfault - alu_raw: vmfault's code hook per instruction",
-                       v->ns - r->ns, v->count);
+    return add_derived(res, "code_hook_overhead", "ns/insn",
+                       "alu_vmfault - alu_raw: vmfault's code hook per instruction", v->ns - r->ns, v->count);
 }
 
 /* ---- output ------------------------------------------------------------------------------------------ */
@@ -766,10 +763,11 @@ static void print_yaml(const struct opts *o, const struct results *res, const st
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_arm64 [--quick] [--reps N] [--yaml]\n"
-               "  --quick   10x fewer iterations (CI smoke runs)\n"
-               "  --reps N  timed repetitions per figure, 1..%d (default 5), after 1 warm-up\n"
-               "  --yaml    print YAML instead of the table\n",
+    fprintf(f,
+            "usage: bench_arm64 [--quick] [--reps N] [--yaml]\n"
+            "  --quick   10x fewer iterations (CI smoke runs)\n"
+            "  --reps N  timed repetitions per figure, 1..%d (default 5), after 1 warm-up\n"
+            "  --yaml    print YAML instead of the table\n",
             MAX_REPS);
 }
 

@@ -15,8 +15,8 @@ static const char *access_name(unsigned a)
 
 static const char *mode_name(unsigned m)
 {
-    static const char *const names[] = {"offset", "pre-index", "post-index", "register", "literal",
-                                        "post-index-register"};
+    static const char *const names[] = {"offset",   "pre-index", "post-index",
+                                        "register", "literal",   "post-index-register"};
     return m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
 }
 
@@ -102,8 +102,8 @@ int cmd_decode(int argc, char **argv)
         return 1;
     }
     if (st) {
-        fprintf(stderr, "vmfault decode: 0x%08x (%s): %s%s%s\n", w, text, vmf_strerror(st),
-                a.mnemonic ? ": " : "", a.mnemonic ? a.mnemonic : "");
+        fprintf(stderr, "vmfault decode: 0x%08x (%s): %s%s%s\n", w, text, vmf_strerror(st), a.mnemonic ? ": " : "",
+                a.mnemonic ? a.mnemonic : "");
         return 1;
     }
     char reg[16];

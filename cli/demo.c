@@ -29,8 +29,8 @@ static void print_fault(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
     printf("  - {pc: 0x%llx, insn: \"%s\", %s: 0x%llx, size: %u, data: 0x%llx, mask: 0x%llx, "
            "esr: 0x%08x, isv: %d, part: %u/%u, result: %s}\n",
            (unsigned long long)f->pc, text, f->access == VMF_ACCESS_READ ? "read" : "write",
-           (unsigned long long)f->addr, f->size, (unsigned long long)f->data, (unsigned long long)mask,
-           f->insn.esr, f->insn.isv, f->part + 1u, f->parts, vmf_fault_result_name(f->result));
+           (unsigned long long)f->addr, f->size, (unsigned long long)f->data, (unsigned long long)mask, f->insn.esr,
+           f->insn.isv, f->part + 1u, f->parts, vmf_fault_result_name(f->result));
 }
 
 int cmd_demo(int argc, char **argv)
@@ -65,7 +65,8 @@ int cmd_demo(int argc, char **argv)
     if ((st = vmf_vcpu_create(vm, &vcpu)) || (st = vmf_vm_set_default_path(vm, path)) ||
         (st = vmf_ram_add(vm, RAM_BASE, 0x10000, NULL)) ||
         (st = vmf_mem_write(vm, RAM_BASE, vmf_guest_demo, vmf_guest_demo_len)) ||
-        (st = vmf_reg_write(vcpu, VMF_ARM64_PC, RAM_BASE)) || (st = vmf_reg_write(vcpu, VMF_ARM64_SP, RAM_BASE + 0x10000))) {
+        (st = vmf_reg_write(vcpu, VMF_ARM64_PC, RAM_BASE)) ||
+        (st = vmf_reg_write(vcpu, VMF_ARM64_SP, RAM_BASE + 0x10000))) {
         fprintf(stderr, "vmfault demo: setting up the VM: %s\n", vmf_strerror(st));
         vmf_vm_destroy(vm);
         return 1;

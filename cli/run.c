@@ -150,8 +150,8 @@ int cmd_replay(int argc, char **argv)
         print_error(&err);
         return 2;
     }
-    struct runner_opts o = {.path = path ? path : rf.path, .replay = &rf.trace, .image = &rf.image,
-                            .explain = explain ? stdout : NULL};
+    struct runner_opts o = {
+        .path = path ? path : rf.path, .replay = &rf.trace, .image = &rf.image, .explain = explain ? stdout : NULL};
     struct run_result r;
     if (runner_run(rf.scenario, &o, &r, &err)) {
         print_error(&err);

@@ -164,6 +164,7 @@ static const char *const MN_ORD[2][2][4] = {
     {{"ldlarb", "ldlarh", "ldlar", "ldlar"}, {"ldarb", "ldarh", "ldar", "ldar"}},
 };
 
+// clang-format off
 /* LSE atomics, indexed [ordering][size] with ordering = acquire:release
  * (0 none, 1 release "l", 2 acquire "a", 3 both "al"). */
 #define MN_ORDER_SIZE(op)                                                        \
@@ -187,6 +188,7 @@ static const char *const MN_STOP[8][2][4] = {
     MN_ST_ALIAS("stset"),  MN_ST_ALIAS("stsmax"), MN_ST_ALIAS("stsmin"),
     MN_ST_ALIAS("stumax"), MN_ST_ALIAS("stumin"),
 };
+// clang-format on
 static const char *const MN_CAS[4][4] = MN_ORDER_SIZE("cas");
 static const char *const MN_CASP[4] = {"casp", "caspl", "caspa", "caspal"};
 static const char *const MN_LDAPR[4] = {"ldaprb", "ldaprh", "ldapr", "ldapr"};
@@ -218,10 +220,9 @@ static uint32_t compute_esr(const vmf_arm64_access *a, uint32_t dfsc);
 static int finish(vmf_arm64_access *a)
 {
     a->total = (uint32_t)a->size * a->nregs;
-    a->writeback = a->addr_mode == VMF_A64_ADDR_PRE || a->addr_mode == VMF_A64_ADDR_POST ||
-                   a->addr_mode == VMF_A64_ADDR_POST_REG;
-    a->isv = a->nregs == 1 && !a->vreg && !a->writeback && !a->exclusive &&
-             a->access != VMF_ACCESS_READ_WRITE;
+    a->writeback =
+        a->addr_mode == VMF_A64_ADDR_PRE || a->addr_mode == VMF_A64_ADDR_POST || a->addr_mode == VMF_A64_ADDR_POST_REG;
+    a->isv = a->nregs == 1 && !a->vreg && !a->writeback && !a->exclusive && a->access != VMF_ACCESS_READ_WRITE;
     a->esr = compute_esr(a, VMF_A64_DFSC_TRANSLATION_L3);
     return VMF_OK;
 }
@@ -248,14 +249,13 @@ enum {
 };
 static const uint8_t GPR_PROPS[4][4] = {
     /*             opc 00  01    10          11 */
-    /* size 00 */ {ST_W, LD_W, LDS_X, LDS_W},       /* STRB  LDRB  LDRSB Xt  LDRSB Wt */
-    /* size 01 */ {ST_W, LD_W, LDS_X, LDS_W},       /* STRH  LDRH  LDRSH Xt  LDRSH Wt */
-    /* size 10 */ {ST_W, LD_W, LDS_X, UNALLOC},     /* STR Wt  LDR Wt  LDRSW     -    */
+    /* size 00 */ {ST_W, LD_W, LDS_X, LDS_W},        /* STRB  LDRB  LDRSB Xt  LDRSB Wt */
+    /* size 01 */ {ST_W, LD_W, LDS_X, LDS_W},        /* STRH  LDRH  LDRSH Xt  LDRSH Wt */
+    /* size 10 */ {ST_W, LD_W, LDS_X, UNALLOC},      /* STR Wt  LDR Wt  LDRSW     -    */
     /* size 11 */ {ST_X, LD_X, P_PREFETCH, UNALLOC}, /* STR Xt  LDR Xt  PRFM     -    */
 };
 
-static int gpr_sizeopc(vmf_arm64_access *a, uint32_t size, uint32_t opc,
-                       const char *const mn[4][4])
+static int gpr_sizeopc(vmf_arm64_access *a, uint32_t size, uint32_t opc, const char *const mn[4][4])
 {
     unsigned p = GPR_PROPS[size][opc];
 
@@ -272,8 +272,7 @@ static int gpr_sizeopc(vmf_arm64_access *a, uint32_t size, uint32_t opc,
 /* size and opc of the single-register classes, SIMD&FP view (V = 1).
  * The register is chosen by size:opc<1>: 00:0 B, 01:0 H, 10:0 S, 11:0 D,
  * 00:1 Q; opc<0> is L (1 = load).  Other combinations are unallocated. */
-static int simd_sizeopc(vmf_arm64_access *a, uint32_t size, uint32_t opc, const char *ld,
-                        const char *st)
+static int simd_sizeopc(vmf_arm64_access *a, uint32_t size, uint32_t opc, const char *ld, const char *st)
 {
     if (opc & 2u) {
         if (size != 0)
@@ -323,8 +322,7 @@ static int dec_literal(vmf_arm64_access *a, uint32_t insn)
 static int dec_unsigned_imm(vmf_arm64_access *a, uint32_t insn)
 {
     uint32_t size = fld(insn, 30, 2), opc = fld(insn, 22, 2);
-    int rc = bit(insn, 26) ? simd_sizeopc(a, size, opc, "ldr", "str")
-                           : gpr_sizeopc(a, size, opc, MN_LDR);
+    int rc = bit(insn, 26) ? simd_sizeopc(a, size, opc, "ldr", "str") : gpr_sizeopc(a, size, opc, MN_LDR);
     if (rc == SLOT_PREFETCH)
         return reject(a, "prfm", VMF_ENOTMEM);
     if (rc != VMF_OK)
@@ -362,9 +360,7 @@ static int dec_imm9(vmf_arm64_access *a, uint32_t insn)
     a->rn = reg5(insn, 5);
     a->imm = sext(fld(insn, 12, 9), 9);
     a->unprivileged = op == 2;
-    a->addr_mode = op == 1   ? VMF_A64_ADDR_POST
-                   : op == 3 ? VMF_A64_ADDR_PRE
-                             : VMF_A64_ADDR_OFFSET;
+    a->addr_mode = op == 1 ? VMF_A64_ADDR_POST : op == 3 ? VMF_A64_ADDR_PRE : VMF_A64_ADDR_OFFSET;
     return finish(a);
 }
 
@@ -379,8 +375,7 @@ static int dec_reg_offset(vmf_arm64_access *a, uint32_t insn)
 
     if ((option & 2u) == 0)
         return reject(a, NULL, VMF_EUNDEF);
-    rc = bit(insn, 26) ? simd_sizeopc(a, size, opc, "ldr", "str")
-                       : gpr_sizeopc(a, size, opc, MN_LDR);
+    rc = bit(insn, 26) ? simd_sizeopc(a, size, opc, "ldr", "str") : gpr_sizeopc(a, size, opc, MN_LDR);
     if (rc == SLOT_PREFETCH)
         return reject(a, "prfm", VMF_ENOTMEM);
     if (rc != VMF_OK)
@@ -555,9 +550,7 @@ static int dec_pair(vmf_arm64_access *a, uint32_t insn)
     a->rt[1] = reg5(insn, 10);
     a->rn = reg5(insn, 5);
     a->imm = sext(fld(insn, 15, 7), 7) * (int64_t)a->size;
-    a->addr_mode = type == 1   ? VMF_A64_ADDR_POST
-                   : type == 3 ? VMF_A64_ADDR_PRE
-                               : VMF_A64_ADDR_OFFSET;
+    a->addr_mode = type == 1 ? VMF_A64_ADDR_POST : type == 3 ? VMF_A64_ADDR_PRE : VMF_A64_ADDR_OFFSET;
     return finish(a);
 }
 
@@ -592,8 +585,7 @@ static int dec_simd_multiple(vmf_arm64_access *a, uint32_t insn)
             return reject(a, NULL, VMF_EUNDEF);
         return reject(a, l ? mn_ld[opcode >> 2] : mn_st[opcode >> 2], VMF_EUNSUPP);
     }
-    default:
-        return reject(a, NULL, VMF_EUNDEF);
+    default: return reject(a, NULL, VMF_EUNDEF);
     }
     a->mnemonic = l ? "ld1" : "st1";
     a->access = l ? VMF_ACCESS_READ : VMF_ACCESS_WRITE;
@@ -634,8 +626,7 @@ static int dec_simd_single(vmf_arm64_access *a, uint32_t insn)
     if (!post && fld(insn, 16, 5) != 0)
         return reject(a, NULL, VMF_EUNDEF);
     switch (opcode >> 1) {
-    case 0: /* byte elements */
-        break;
+    case 0: /* byte elements */ break;
     case 1: /* halfword elements */
         if (size & 1u)
             return reject(a, NULL, VMF_EUNDEF);
@@ -726,8 +717,7 @@ int vmf_arm64_decode(uint32_t insn, vmf_arm64_access *out)
         return dec_exclusive(out, insn);
     case 1: /* xx01: op2 = 0x literal, op2 = 1x RCPC2 / memory tags */
         return bit(insn, 24) ? dec_rcpc_tags(out, insn) : dec_literal(out, insn);
-    case 2: /* xx10: register pairs */
-        return dec_pair(out, insn);
+    case 2: /* xx10: register pairs */ return dec_pair(out, insn);
     default: /* xx11: single register */
         if (bit(insn, 24))
             return dec_unsigned_imm(out, insn);
@@ -746,8 +736,8 @@ int vmf_arm64_decode(uint32_t insn, vmf_arm64_access *out)
     }
 }
 
-uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_t rm_value,
-                           uint64_t pc, uint64_t *new_base)
+uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_t rm_value, uint64_t pc,
+                           uint64_t *new_base)
 {
     uint64_t addr, base = rn_value, index;
 
@@ -764,30 +754,22 @@ uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_
         break;
     case VMF_A64_ADDR_REG:
         switch (a->extend) {
-        case VMF_A64_UXTW:
-            index = rm_value & 0xffffffffu;
-            break;
+        case VMF_A64_UXTW: index = rm_value & 0xffffffffu; break;
         case VMF_A64_SXTW:
             index = rm_value & 0xffffffffu;
             if (index & 0x80000000u)
                 index |= 0xffffffff00000000u;
             break;
-        default: /* LSL (UXTX) and SXTX use all 64 bits */
-            index = rm_value;
-            break;
+        default: /* LSL (UXTX) and SXTX use all 64 bits */ index = rm_value; break;
         }
         addr = rn_value + (index << (a->shift & 63u));
         break;
-    case VMF_A64_ADDR_LITERAL:
-        addr = pc + (uint64_t)a->imm;
-        break;
+    case VMF_A64_ADDR_LITERAL: addr = pc + (uint64_t)a->imm; break;
     case VMF_A64_ADDR_POST_REG:
         addr = rn_value;
         base = rn_value + rm_value;
         break;
-    default: /* VMF_A64_ADDR_OFFSET */
-        addr = rn_value + (uint64_t)a->imm;
-        break;
+    default: /* VMF_A64_ADDR_OFFSET */ addr = rn_value + (uint64_t)a->imm; break;
     }
     /* Without writeback the base is unchanged: report rn_value. */
     if (new_base != NULL)
@@ -804,12 +786,12 @@ static inline uint32_t compute_esr(const vmf_arm64_access *a, uint32_t dfsc)
     /* WnR: writes only; loads and atomics (READ_WRITE) report 0. */
     esr |= (a->access == VMF_ACCESS_WRITE ? 1u : 0u) << 6;
     /* ISS[24:14], only when the instruction syndrome is valid. */
-    iss = (1u << 24)                                  /* ISV */
-          | (uint32_t)(lg2(a->size) & 3u) << 22       /* SAS */
-          | (a->sign_extend ? 1u : 0u) << 21          /* SSE */
-          | (uint32_t)(a->rt[0] & 31u) << 16          /* SRT */
-          | (a->dest64 ? 1u : 0u) << 15               /* SF */
-          | (a->acqrel ? 1u : 0u) << 14;              /* AR */
+    iss = (1u << 24)                            /* ISV */
+          | (uint32_t)(lg2(a->size) & 3u) << 22 /* SAS */
+          | (a->sign_extend ? 1u : 0u) << 21    /* SSE */
+          | (uint32_t)(a->rt[0] & 31u) << 16    /* SRT */
+          | (a->dest64 ? 1u : 0u) << 15         /* SF */
+          | (a->acqrel ? 1u : 0u) << 14;        /* AR */
     return esr | (a->isv ? iss : 0u);
 }
 

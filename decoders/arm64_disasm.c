@@ -14,8 +14,7 @@
 
 int vmf_arm64_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 {
-    const uint8_t code[4] = {(uint8_t)insn, (uint8_t)(insn >> 8), (uint8_t)(insn >> 16),
-                             (uint8_t)(insn >> 24)};
+    const uint8_t code[4] = {(uint8_t)insn, (uint8_t)(insn >> 8), (uint8_t)(insn >> 16), (uint8_t)(insn >> 24)};
     csh handle;
     cs_insn *ci = NULL;
     cs_err err;

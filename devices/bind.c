@@ -92,9 +92,7 @@ static memory_fault_result_t device_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
             vmf_vcpu_request_stop(vcpu);
         }
         return FAULT_HANDLED;
-    case VMF_DEV_ERROR:
-        set_message(b, msg[0] ? msg : "device error");
-        return FAULT_ERROR;
+    case VMF_DEV_ERROR: set_message(b, msg[0] ? msg : "device error"); return FAULT_ERROR;
     default:
         snprintf(b->message, sizeof(b->message), "%s: model %s returned %d for the %s of %zu bytes at offset 0x%llx",
                  b->name, ops->model ? ops->model : "?", r, what, size, (unsigned long long)offset);

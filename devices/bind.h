@@ -19,8 +19,8 @@ struct vmf_device_binding {
     char name[32];
     uint64_t base, size;
     vm_memory_reservation_t *res;
-    bool stopped;         /* the model asked the run to stop */
-    char message[160];    /* "<name>: <reason>" for a stop or an error */
+    bool stopped;      /* the model asked the run to stop */
+    char message[160]; /* "<name>: <reason>" for a stop or an error */
 };
 
 /* Reserve [base, base+size) and serve it with ops/dev.  `b` must outlive the VM. */

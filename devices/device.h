@@ -26,9 +26,9 @@ enum vmf_dev_result {
 #define VMF_DEV_SIZE(bytes) ((uint8_t)((bytes) == 1 ? 1 : (bytes) == 2 ? 2 : (bytes) == 4 ? 4 : (bytes) == 8 ? 8 : 0))
 
 typedef struct vmf_device_ops {
-    const char *model;        /* "regfile", "pl011", "test-exit" */
-    uint8_t sizes;            /* VMF_DEV_SIZE(1) | VMF_DEV_SIZE(4) ... */
-    bool unaligned;           /* accepts accesses not aligned to their size */
+    const char *model; /* "regfile", "pl011", "test-exit" */
+    uint8_t sizes;     /* VMF_DEV_SIZE(1) | VMF_DEV_SIZE(4) ... */
+    bool unaligned;    /* accepts accesses not aligned to their size */
     /* value: low `size` bytes; *value for reads must be written on VMF_DEV_OK/STOP.
      * msg (may be NULL) receives a one-line reason on ERROR/STOP. */
     int (*read)(void *dev, uint64_t offset, unsigned size, uint64_t *value, char *msg, size_t msglen);

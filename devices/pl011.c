@@ -53,8 +53,8 @@ enum {
 
 #define CR_UARTEN (1u << 0)
 #define CR_TXE (1u << 8)
-#define CR_RESET 0x0300u   /* TXE | RXE, UART disabled */
-#define IFLS_RESET 0x12u   /* both FIFO triggers at half full */
+#define CR_RESET 0x0300u /* TXE | RXE, UART disabled */
+#define IFLS_RESET 0x12u /* both FIFO triggers at half full */
 
 static const uint8_t pl011_id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 

@@ -29,7 +29,7 @@ struct vmf_pl011 {
     uint32_t ris;
     uint8_t in[VMF_PL011_IN_MAX]; /* queued input */
     uint32_t in_head, in_len;
-    uint32_t out_len;             /* bytes transmitted (out keeps the first VMF_PL011_OUT_MAX - 1, NUL-terminated) */
+    uint32_t out_len; /* bytes transmitted (out keeps the first VMF_PL011_OUT_MAX - 1, NUL-terminated) */
     char out[VMF_PL011_OUT_MAX];
 };
 

@@ -78,8 +78,7 @@ int vmf_regfile_check(const struct vmf_regfile_config *cfg, char *msg, size_t ms
         }
         switch (r->kind) {
         case VMF_REG_CONST:
-        case VMF_REG_PASSTHROUGH:
-            break;
+        case VMF_REG_PASSTHROUGH: break;
         case VMF_REG_SEQUENCE:
         case VMF_REG_VALUES:
             if (r->nvalues == 0 || r->nvalues > VMF_REGFILE_MAX_VALUES) {
@@ -91,14 +90,14 @@ int vmf_regfile_check(const struct vmf_regfile_config *cfg, char *msg, size_t ms
         case VMF_REG_BITFIELD:
             /* The field must lie inside the register, or no read could ever show it. */
             if (r->width < 1 || r->width > 64 || (unsigned)r->lsb + r->width > 8u * r->size) {
-                say(msg, msglen, "register %zu (%s): bitfield [%u, %u) does not fit in %u bits (width 1..64)", i,
-                    n, r->lsb, (unsigned)r->lsb + r->width, 8u * r->size);
+                say(msg, msglen, "register %zu (%s): bitfield [%u, %u) does not fit in %u bits (width 1..64)", i, n,
+                    r->lsb, (unsigned)r->lsb + r->width, 8u * r->size);
                 return -1;
             }
             break;
         default:
-            say(msg, msglen, "register %zu (%s): kind %u is not const, sequence, values, bitfield or passthrough",
-                i, n, r->kind);
+            say(msg, msglen, "register %zu (%s): kind %u is not const, sequence, values, bitfield or passthrough", i, n,
+                r->kind);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
@@ -211,8 +210,7 @@ static int unlisted(struct vmf_regfile *rf, bool write, uint64_t offset, unsigne
         say(msg, msglen, "%s of %u bytes at offset 0x%llx: not inside one register (overlaps %s at 0x%llx, %u bytes)",
             what, size, (unsigned long long)offset, reg_label(hit), (unsigned long long)hit->offset, hit->size);
     else
-        say(msg, msglen, "%s of %u bytes at offset 0x%llx: no register there", what, size,
-            (unsigned long long)offset);
+        say(msg, msglen, "%s of %u bytes at offset 0x%llx: no register there", what, size, (unsigned long long)offset);
     return rf->cfg.unlisted == VMF_UNLISTED_ERROR ? VMF_DEV_ERROR : VMF_DEV_STOP;
 }
 
@@ -228,23 +226,15 @@ static int regfile_read(void *dev, uint64_t offset, unsigned size, uint64_t *val
     uint64_t n = s->reads; /* reads before this one: what the scripted models index by */
     uint64_t v;
     switch (r->kind) {
-    case VMF_REG_SEQUENCE:
-        v = r->values[n < r->nvalues ? n : (uint64_t)r->nvalues - 1];
-        break;
-    case VMF_REG_VALUES:
-        v = r->values[n % r->nvalues];
-        break;
+    case VMF_REG_SEQUENCE: v = r->values[n < r->nvalues ? n : (uint64_t)r->nvalues - 1]; break;
+    case VMF_REG_VALUES: v = r->values[n % r->nvalues]; break;
     case VMF_REG_BITFIELD: {
         uint64_t field = bits_mask(r->width);
         v = (r->value & ~(field << r->lsb)) | (((r->start + r->step * n) & field) << r->lsb);
         break;
     }
-    case VMF_REG_PASSTHROUGH:
-        v = s->current;
-        break;
-    default: /* VMF_REG_CONST */
-        v = r->value;
-        break;
+    case VMF_REG_PASSTHROUGH: v = s->current; break;
+    default: /* VMF_REG_CONST */ v = r->value; break;
     }
     v &= width_mask(r->size);
     s->current = v;

@@ -36,29 +36,29 @@ enum vmf_regfile_policy {
 #define VMF_REGFILE_MAX_VALUES 64
 
 struct vmf_regfile_reg {
-    char name[32];         /* for expectations and messages; may be empty */
-    uint64_t offset;       /* within the device */
-    uint8_t size;          /* register width: 1, 2, 4 or 8 bytes; offset is a multiple of it */
-    uint8_t kind;          /* enum vmf_regfile_kind */
-    uint64_t value;        /* const value, passthrough initial value, bitfield background */
+    char name[32];                           /* for expectations and messages; may be empty */
+    uint64_t offset;                         /* within the device */
+    uint8_t size;                            /* register width: 1, 2, 4 or 8 bytes; offset is a multiple of it */
+    uint8_t kind;                            /* enum vmf_regfile_kind */
+    uint64_t value;                          /* const value, passthrough initial value, bitfield background */
     uint64_t values[VMF_REGFILE_MAX_VALUES]; /* sequence / values */
     uint8_t nvalues;
-    uint8_t lsb, width;    /* bitfield position (width 1..64, lsb + width <= 8 * size) */
-    uint64_t start, step;  /* bitfield counter */
+    uint8_t lsb, width;   /* bitfield position (width 1..64, lsb + width <= 8 * size) */
+    uint64_t start, step; /* bitfield counter */
 };
 
 struct vmf_regfile_config {
     struct vmf_regfile_reg regs[VMF_REGFILE_MAX_REGS];
     size_t nregs;
-    uint8_t unlisted;      /* enum vmf_regfile_policy */
+    uint8_t unlisted; /* enum vmf_regfile_policy */
 };
 
 /* Per-register dynamic state (public so expectations and tests can read it). */
 struct vmf_regfile_regstate {
-    uint64_t current;      /* passthrough: stored value; others: value the last read returned (0 before) */
-    uint64_t reads;        /* read accesses so far */
-    uint64_t writes;       /* write accesses so far */
-    uint64_t last_write;   /* data of the last write access, as written (low `size` bytes of the access) */
+    uint64_t current;    /* passthrough: stored value; others: value the last read returned (0 before) */
+    uint64_t reads;      /* read accesses so far */
+    uint64_t writes;     /* write accesses so far */
+    uint64_t last_write; /* data of the last write access, as written (low `size` bytes of the access) */
 };
 
 struct vmf_regfile {

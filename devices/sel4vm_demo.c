@@ -13,7 +13,7 @@ memory_fault_result_t demo_dev_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr,
 {
     (void)vm;
     struct demo_dev *d = cookie;
-    uintptr_t off = paddr & 0xfff; /* a one-page device, wherever it is reserved */
+    uintptr_t off = paddr & 0xfff;                             /* a one-page device, wherever it is reserved */
     if (off == 0x10 && len == 8 && is_vcpu_read_fault(vcpu)) { /* the 64-bit counter */
         set_vcpu_fault_data(vcpu, d->counter++);
     } else if (off == 0x40 && !is_vcpu_read_fault(vcpu)) { /* UART transmit */
@@ -42,4 +42,3 @@ void demo_dev_init(struct demo_dev *d)
     d->regs[12] = 0xc0ffee;
     d->counter = 0x0123456789abcdefull;
 }
-

@@ -130,8 +130,8 @@ int fault_resolve(vmf_vcpu *vcpu, struct beat *b, int result)
             vcpu_error(vcpu, VMF_EHANDLER,
                        "handler of %s returned FAULT_HANDLED for the %s of %u bytes at 0x%llx (pc 0x%llx) "
                        "without calling advance_vcpu_fault or restart_vcpu_fault",
-                       vmf_reservation_name(f->reservation), f->access == VMF_ACCESS_READ ? "read" : "write",
-                       f->size, (unsigned long long)f->addr, (unsigned long long)f->pc);
+                       vmf_reservation_name(f->reservation), f->access == VMF_ACCESS_READ ? "read" : "write", f->size,
+                       (unsigned long long)f->addr, (unsigned long long)f->pc);
             break;
         }
         f->result = VMF_RESULT_HANDLED;
@@ -141,15 +141,12 @@ int fault_resolve(vmf_vcpu *vcpu, struct beat *b, int result)
             f->data = 0;
         f->result = VMF_RESULT_IGNORE;
         break;
-    case FAULT_RESTART:
-        f->result = VMF_RESULT_RESTART;
-        break;
-    case FAULT_UNHANDLED:
-        f->result = VMF_RESULT_UNHANDLED;
-        break;
+    case FAULT_RESTART: f->result = VMF_RESULT_RESTART; break;
+    case FAULT_UNHANDLED: f->result = VMF_RESULT_UNHANDLED; break;
     case FAULT_ERROR:
         f->result = VMF_RESULT_ERROR;
-        vcpu_error(vcpu, VMF_EHANDLER, "handler of %s returned FAULT_ERROR for the %s of %u bytes at 0x%llx (pc 0x%llx)",
+        vcpu_error(vcpu, VMF_EHANDLER,
+                   "handler of %s returned FAULT_ERROR for the %s of %u bytes at 0x%llx (pc 0x%llx)",
                    vmf_reservation_name(f->reservation), f->access == VMF_ACCESS_READ ? "read" : "write", f->size,
                    (unsigned long long)f->addr, (unsigned long long)f->pc);
         break;
@@ -172,15 +169,11 @@ int fault_resolve(vmf_vcpu *vcpu, struct beat *b, int result)
         b->done = true;
         v->fault_pending = false;
         return DISPATCH_DONE;
-    case VMF_RESULT_RESTART:
-        v->fault_pending = false;
-        return DISPATCH_RESTART;
+    case VMF_RESULT_RESTART: v->fault_pending = false; return DISPATCH_RESTART;
     case VMF_RESULT_UNHANDLED:
         v->fault_advanced = v->fault_restarted = false; /* the caller decides anew */
         return DISPATCH_UNHANDLED;
-    default:
-        v->fault_pending = false;
-        return DISPATCH_ERROR;
+    default: v->fault_pending = false; return DISPATCH_ERROR;
     }
 }
 
@@ -210,8 +203,8 @@ int fault_dispatch(vmf_vcpu *vcpu, vm_memory_reservation_t *res, struct beat *b,
         int st = reservation_map_deferred(vcpu->vm, res);
         if (st) {
             v->fault_pending = false;
-            vcpu_error(vcpu, st, "lazy mapping of %s at 0x%llx failed: %s", res->name,
-                       (unsigned long long)b->addr, vcpu->vm->impl->lasterr);
+            vcpu_error(vcpu, st, "lazy mapping of %s at 0x%llx failed: %s", res->name, (unsigned long long)b->addr,
+                       vcpu->vm->impl->lasterr);
             return DISPATCH_ERROR;
         }
         f->result = VMF_RESULT_RESTART;
@@ -219,7 +212,7 @@ int fault_dispatch(vmf_vcpu *vcpu, vm_memory_reservation_t *res, struct beat *b,
         v->fault_pending = false;
         return DISPATCH_RESTART;
     }
-    int result = res->callback ? (int)res->callback(vcpu->vm, vcpu, (uintptr_t)b->addr, b->size, res->cookie)
-                               : FAULT_UNHANDLED;
+    int result =
+        res->callback ? (int)res->callback(vcpu->vm, vcpu, (uintptr_t)b->addr, b->size, res->cookie) : FAULT_UNHANDLED;
     return fault_resolve(vcpu, b, result);
 }

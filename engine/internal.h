@@ -24,19 +24,19 @@ struct vm_memory_reservation {
     void *cookie;
     memory_map_iterator_fn map_iterator; /* set while a deferred mapping waits for a touch */
     void *map_cookie;
-    bool mapped;   /* backed by frames: RAM now */
-    bool anon;     /* carved out of the anon pool */
-    uint8_t path;  /* VMF_PATH_FAST or VMF_PATH_EXIT (never DEFAULT) */
+    bool mapped;  /* backed by frames: RAM now */
+    bool anon;    /* carved out of the anon pool */
+    uint8_t path; /* VMF_PATH_FAST or VMF_PATH_EXIT (never DEFAULT) */
     char name[32];
 };
 
 /* One non-overlapping guest-physical range. */
 struct region {
     uint64_t base, size;
-    uint8_t kind;                     /* enum region_kind */
-    uint8_t *host;                    /* REGION_RAM: bytes */
-    bool owned;                       /* host was allocated by the VM */
-    vm_memory_reservation_t *res;     /* REGION_RESERVATION */
+    uint8_t kind;                 /* enum region_kind */
+    uint8_t *host;                /* REGION_RAM: bytes */
+    bool owned;                   /* host was allocated by the VM */
+    vm_memory_reservation_t *res; /* REGION_RESERVATION */
 };
 
 /* A contiguous host buffer mapped at a guest range (RAM, or one frame of a
@@ -49,11 +49,11 @@ struct chunk {
 struct memmap {
     struct region *regions; /* sorted by base */
     size_t nregions, cap;
-    struct chunk *chunks;   /* sorted by base */
+    struct chunk *chunks; /* sorted by base */
     size_t nchunks, ccap;
-    void **owned;           /* host buffers the VM frees */
+    void **owned; /* host buffers the VM frees */
     size_t nowned, ocap;
-    uint64_t gen;           /* bumped on every change Unicorn must see */
+    uint64_t gen; /* bumped on every change Unicorn must see */
 };
 
 int memmap_insert(struct memmap *m, const struct region *r);
@@ -78,27 +78,27 @@ void memmap_free(struct memmap *m);
 /* One access of at most 8 bytes that an instruction makes. */
 struct beat {
     uint64_t addr;
-    uint64_t data;      /* write: bytes to store; read: bytes loaded */
+    uint64_t data; /* write: bytes to store; read: bytes loaded */
     uint8_t size;
-    uint8_t elem;       /* which transferred register */
-    uint8_t offset;     /* byte offset inside that register's element */
-    uint8_t wmask;      /* fast path writes: bytes received so far */
+    uint8_t elem;   /* which transferred register */
+    uint8_t offset; /* byte offset inside that register's element */
+    uint8_t wmask;  /* fast path writes: bytes received so far */
     bool done;
 };
 
 enum fast_outcome {
     FAST_OK = 0,
-    FAST_MISMATCH,   /* Unicorn's callback is not the guest's access: finish in software */
-    FAST_RESTART,    /* restart the instruction */
-    FAST_UNHANDLED,  /* leave vmf_run with an INST_EMUL exit */
-    FAST_ERROR,      /* leave vmf_run with an ERROR exit (message in vcpu) */
+    FAST_MISMATCH,  /* Unicorn's callback is not the guest's access: finish in software */
+    FAST_RESTART,   /* restart the instruction */
+    FAST_UNHANDLED, /* leave vmf_run with an INST_EMUL exit */
+    FAST_ERROR,     /* leave vmf_run with an ERROR exit (message in vcpu) */
 };
 
 struct inflight {
     bool active;
-    bool fast;          /* prepared inside a fast-path callback */
-    bool aborted;       /* the fast path stopped the CPU */
-    uint8_t outcome;    /* enum fast_outcome of the abort */
+    bool fast;       /* prepared inside a fast-path callback */
+    bool aborted;    /* the fast path stopped the CPU */
+    uint8_t outcome; /* enum fast_outcome of the abort */
     uint64_t pc, icount;
     uint32_t word;
     vmf_arm64_access acc;
@@ -120,13 +120,13 @@ struct inflight {
 
 enum stop_reason {
     STOP_NONE = 0,
-    STOP_LIMIT,     /* budget or request_stop */
-    STOP_UNMAPPED,  /* exit path access or access outside every region */
-    STOP_FAST,      /* fast path abort */
-    STOP_INTR,      /* CPU exception */
-    STOP_MAP,       /* memory map changed under a running vCPU */
-    STOP_BPT,       /* the breakpoint */
-    STOP_EXCL,      /* a store-exclusive to a reservation whose load-exclusive vmfault emulated */
+    STOP_LIMIT,    /* budget or request_stop */
+    STOP_UNMAPPED, /* exit path access or access outside every region */
+    STOP_FAST,     /* fast path abort */
+    STOP_INTR,     /* CPU exception */
+    STOP_MAP,      /* memory map changed under a running vCPU */
+    STOP_BPT,      /* the breakpoint */
+    STOP_EXCL,     /* a store-exclusive to a reservation whose load-exclusive vmfault emulated */
 };
 
 struct mmio_ctx {
@@ -146,13 +146,13 @@ struct vmf_vcpu_impl {
     uc_hook h_code, h_unmapped, h_intr, h_mrs;
     uint64_t icount, limit;
     uint64_t cur_pc;
-    uint64_t rng;            /* RNDR: a deterministic sequence, never host entropy */
-    uint64_t bpt;            /* breakpoint PC or VMF_BPT_NONE */
+    uint64_t rng;             /* RNDR: a deterministic sequence, never host entropy */
+    uint64_t bpt;             /* breakpoint PC or VMF_BPT_NONE */
     const struct memmap *map; /* the VM's, for the code hook */
-    bool excl_watch;         /* an emulated load-exclusive armed the monitor at excl_addr */
+    bool excl_watch;          /* an emulated load-exclusive armed the monitor at excl_addr */
     uint64_t excl_addr;
-    bool bpt_skip;           /* the run started on the breakpoint: execute it once */
-    uint8_t stop;            /* enum stop_reason */
+    bool bpt_skip; /* the run started on the breakpoint: execute it once */
+    uint8_t stop;  /* enum stop_reason */
     bool stop_requested;
     bool in_run;
     int intno;
@@ -164,9 +164,9 @@ struct vmf_vcpu_impl {
     } unmapped;
     struct inflight fl;
     vmf_fault fault;
-    bool fault_pending;     /* fault is current (in a callback, or after INST_EMUL) */
-    bool fault_advanced;    /* advance_vcpu_fault was called */
-    bool fault_restarted;   /* restart_vcpu_fault was called */
+    bool fault_pending;   /* fault is current (in a callback, or after INST_EMUL) */
+    bool fault_advanced;  /* advance_vcpu_fault was called */
+    bool fault_restarted; /* restart_vcpu_fault was called */
     bool fault_data_set;
     char errmsg[192];
     int errstatus;
@@ -202,10 +202,10 @@ void vm_map_changed(vm_t *vm);
 /* ---- the fault life cycle (fault.c) ----------------------------------------- */
 
 enum dispatch {
-    DISPATCH_DONE = 0,   /* beat completed */
+    DISPATCH_DONE = 0, /* beat completed */
     DISPATCH_RESTART,
     DISPATCH_UNHANDLED,
-    DISPATCH_ERROR,      /* message in vcpu->impl->errmsg */
+    DISPATCH_ERROR, /* message in vcpu->impl->errmsg */
 };
 
 /* Offer one beat of the in-flight instruction to its reservation's handler. */

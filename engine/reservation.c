@@ -10,8 +10,8 @@ int vm_memory_init(vm_t *vm)
     return vm && vm->impl ? 0 : -1;
 }
 
-static vm_memory_reservation_t *new_reservation(vm_t *vm, uint64_t base, uint64_t size,
-                                                memory_fault_callback_fn cb, void *cookie)
+static vm_memory_reservation_t *new_reservation(vm_t *vm, uint64_t base, uint64_t size, memory_fault_callback_fn cb,
+                                                void *cookie)
 {
     vm_memory_reservation_t *res = calloc(1, sizeof(*res));
     if (!res)
@@ -33,8 +33,7 @@ vm_memory_reservation_t *vm_reserve_memory_at(vm_t *vm, uintptr_t addr, size_t b
         return NULL;
     int st = memmap_check_range(addr, bytes);
     if (st) {
-        vm_fail(vm, st, "vm_reserve_memory_at(0x%llx, 0x%zx): %s", (unsigned long long)addr, bytes,
-                vmf_strerror(st));
+        vm_fail(vm, st, "vm_reserve_memory_at(0x%llx, 0x%zx): %s", (unsigned long long)addr, bytes, vmf_strerror(st));
         return NULL;
     }
     vm_memory_reservation_t *res = new_reservation(vm, addr, bytes, fault_callback, cookie);
@@ -45,8 +44,7 @@ vm_memory_reservation_t *vm_reserve_memory_at(vm_t *vm, uintptr_t addr, size_t b
     struct region r = {.base = addr, .size = bytes, .kind = REGION_RESERVATION, .res = res};
     st = memmap_insert(&vm->impl->map, &r);
     if (st) {
-        vm_fail(vm, st, "vm_reserve_memory_at(0x%llx, 0x%zx): %s", (unsigned long long)addr, bytes,
-                vmf_strerror(st));
+        vm_fail(vm, st, "vm_reserve_memory_at(0x%llx, 0x%zx): %s", (unsigned long long)addr, bytes, vmf_strerror(st));
         free(res);
         return NULL;
     }
@@ -61,8 +59,7 @@ int vm_memory_make_anon(vm_t *vm, uintptr_t addr, size_t size)
     struct region r = {.base = addr, .size = size, .kind = REGION_ANON_POOL};
     int st = memmap_insert(&vm->impl->map, &r);
     if (st) {
-        vm_fail(vm, st, "vm_memory_make_anon(0x%llx, 0x%zx): %s", (unsigned long long)addr, size,
-                vmf_strerror(st));
+        vm_fail(vm, st, "vm_memory_make_anon(0x%llx, 0x%zx): %s", (unsigned long long)addr, size, vmf_strerror(st));
         return -1;
     }
     return 0;
@@ -87,8 +84,7 @@ static void merge_pool(struct memmap *m)
 }
 
 vm_memory_reservation_t *vm_reserve_anon_memory(vm_t *vm, size_t bytes, size_t align,
-                                                memory_fault_callback_fn fault_callback, void *cookie,
-                                                uintptr_t *addr)
+                                                memory_fault_callback_fn fault_callback, void *cookie, uintptr_t *addr)
 {
     if (!vm || !vm->impl || !addr)
         return NULL;
@@ -118,8 +114,8 @@ vm_memory_reservation_t *vm_reserve_anon_memory(vm_t *vm, size_t bytes, size_t a
         res->anon = true;
         /* split the pool: [base, start) pool, [start, start+bytes) reservation, rest pool */
         memmap_remove(m, pool.base);
-        struct region before = pool, after = pool, mid = {
-            .base = start, .size = bytes, .kind = REGION_RESERVATION, .res = res};
+        struct region before = pool, after = pool,
+                      mid = {.base = start, .size = bytes, .kind = REGION_RESERVATION, .res = res};
         before.size = start - pool.base;
         after.base = start + bytes;
         after.size = pool.size - before.size - bytes;
@@ -190,8 +186,7 @@ static int map_with_iterator(vm_t *vm, vm_memory_reservation_t *res, memory_map_
     while (addr < end) {
         vm_frame_t f = it(addr, cookie);
         uint64_t fsize = f.size_bits < 64 ? (uint64_t)1 << f.size_bits : 0;
-        if (f.cptr == seL4_CapNull || f.size_bits < 12 || f.size_bits > 40 || f.vaddr != addr ||
-            fsize > end - addr) {
+        if (f.cptr == seL4_CapNull || f.size_bits < 12 || f.size_bits > 40 || f.vaddr != addr || fsize > end - addr) {
             memmap_remove_chunks(m, res->base, res->size);
             return vm_fail(vm, VMF_EINVAL,
                            "map iterator of %s returned a bad frame at 0x%llx (cptr %s, size_bits %zu, vaddr 0x%llx)",
@@ -226,8 +221,8 @@ int vm_map_reservation(vm_t *vm, vm_memory_reservation_t *reservation, memory_ma
     return map_with_iterator(vm, reservation, map_iterator, cookie) ? -1 : 0;
 }
 
-int vm_map_reservation_frames(vm_t *vm, vm_memory_reservation_t *reservation, seL4_CPtr *frames,
-                              size_t num_frames, size_t frame_size_bits)
+int vm_map_reservation_frames(vm_t *vm, vm_memory_reservation_t *reservation, seL4_CPtr *frames, size_t num_frames,
+                              size_t frame_size_bits)
 {
     if (!vm || !vm->impl || !reservation || !frames)
         return -1;
@@ -251,8 +246,8 @@ int vm_map_reservation_frames(vm_t *vm, vm_memory_reservation_t *reservation, se
             return -1;
         }
     for (size_t i = 0; i < num_frames; i++) {
-        int st = memmap_add_chunk(&vm->impl->map, reservation->base + i * fsize, fsize,
-                                  (uint8_t *)(uintptr_t)frames[i]);
+        int st =
+            memmap_add_chunk(&vm->impl->map, reservation->base + i * fsize, fsize, (uint8_t *)(uintptr_t)frames[i]);
         if (st) {
             memmap_remove_chunks(&vm->impl->map, reservation->base, reservation->size);
             vm_fail(vm, st, "vm_map_reservation_frames: %s", vmf_strerror(st));

@@ -60,13 +60,14 @@ int vcpu_sync_maps(vmf_vcpu *vcpu)
     size_t nwant = 0, wcap = 0;
     int st = VMF_OK;
     for (size_t i = 0; i < m->nchunks && !st; i++)
-        st = push_range(&want, &nwant, &wcap,
-                        (struct mapped_range){.base = m->chunks[i].base, .size = m->chunks[i].size,
-                                              .host = m->chunks[i].host});
+        st = push_range(
+            &want, &nwant, &wcap,
+            (struct mapped_range){.base = m->chunks[i].base, .size = m->chunks[i].size, .host = m->chunks[i].host});
     for (size_t i = 0; i < m->nregions && !st; i++) {
         const struct region *r = &m->regions[i];
         if (r->kind == REGION_RESERVATION && !r->res->mapped && r->res->path == VMF_PATH_FAST)
-            st = push_range(&want, &nwant, &wcap, (struct mapped_range){.base = r->base, .size = r->size, .res = r->res});
+            st = push_range(&want, &nwant, &wcap,
+                            (struct mapped_range){.base = r->base, .size = r->size, .res = r->res});
     }
     if (st) {
         free(want);
@@ -161,8 +162,8 @@ static bool inside(const vm_memory_reservation_t *res, uint64_t addr, uint64_t l
 /* The beat that holds [gpa, gpa+size), in the callback's direction, and lies
  * wholly in this reservation (one that does not is the software path's to
  * report, from its first byte on). */
-static struct beat *match_beat(struct inflight *fl, const vm_memory_reservation_t *res, uint64_t gpa,
-                               unsigned size, uint8_t dir)
+static struct beat *match_beat(struct inflight *fl, const vm_memory_reservation_t *res, uint64_t gpa, unsigned size,
+                               uint8_t dir)
 {
     if (!(fl->acc.access & dir))
         return NULL;
@@ -366,9 +367,8 @@ static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
             exit_error(exit, VMF_EBOUNDS,
                        "%s of %u bytes at 0x%llx (pc 0x%llx, insn 0x%08x) runs past the end of %s [0x%llx, 0x%llx)",
                        fl->acc.access & VMF_ACCESS_WRITE ? "write" : "read", b->size, (unsigned long long)b->addr,
-                       (unsigned long long)fl->pc, fl->word,
-                       r->kind == REGION_RESERVATION ? r->res->name : "RAM", (unsigned long long)r->base,
-                       (unsigned long long)(r->base + r->size));
+                       (unsigned long long)fl->pc, fl->word, r->kind == REGION_RESERVATION ? r->res->name : "RAM",
+                       (unsigned long long)r->base, (unsigned long long)(r->base + r->size));
             exit->pc = fl->pc;
             return abandon(vcpu);
         }
@@ -471,7 +471,10 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                 uc_mem_write(v->uc, v->fl.ram_saved[i].addr, &v->fl.ram_saved[i].value, 1);
             switch (v->fl.outcome) {
             case FAST_RESTART: s = restart(vcpu); break;
-            case FAST_UNHANDLED: fill_inst_emul(vcpu, exit); s = STEP_EXIT; break;
+            case FAST_UNHANDLED:
+                fill_inst_emul(vcpu, exit);
+                s = STEP_EXIT;
+                break;
             case FAST_ERROR:
                 exit_error(exit, v->errstatus, "%s", v->errmsg);
                 s = abandon(vcpu);
@@ -543,8 +546,7 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             s = STEP_EXIT;
             break;
         case STOP_LIMIT:
-        case STOP_MAP:
-            break; /* loop: budget, stop request or a map change */
+        case STOP_MAP: break; /* loop: budget, stop request or a map change */
         default:
             if (e != UC_ERR_OK) {
                 exit_error(exit, VMF_EUNICORN, "Unicorn stopped at pc 0x%llx: %s", (unsigned long long)v->cur_pc,

@@ -73,7 +73,8 @@ int vmf_snapshot_take(vmf_vm *vm, vmf_snapshot **out)
     }
     for (unsigned i = 0; i < s->ncpus; i++) {
         struct vmf_vcpu_impl *v = vm->vcpus[i]->impl;
-        if (uc_context_alloc(v->uc, &s->cpu[i].ctx) != UC_ERR_OK || uc_context_save(v->uc, s->cpu[i].ctx) != UC_ERR_OK) {
+        if (uc_context_alloc(v->uc, &s->cpu[i].ctx) != UC_ERR_OK ||
+            uc_context_save(v->uc, s->cpu[i].ctx) != UC_ERR_OK) {
             vmf_snapshot_free(s);
             return VMF_EUNICORN;
         }

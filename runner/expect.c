@@ -137,8 +137,9 @@ void expect_check(const struct scenario *s, const struct expect_view *v, struct 
     if (s->has_expect_exit) {
         r->checked++;
         if (tr_exit_from_name(s->expect_exit) != r->reason)
-            failed(s, r, s->expect_loc, "expect.exit: expected %s, the run ended with %s at pc 0x%llx%s%s", s->expect_exit,
-                   tr_exit_name(r->reason), (unsigned long long)r->pc, r->error[0] ? ": " : "", r->error);
+            failed(s, r, s->expect_loc, "expect.exit: expected %s, the run ended with %s at pc 0x%llx%s%s",
+                   s->expect_exit, tr_exit_name(r->reason), (unsigned long long)r->pc, r->error[0] ? ": " : "",
+                   r->error);
     } else if (r->reason == TR_EXIT_ERROR) {
         r->checked++;
         failed(s, r, s->expect_loc, "the run ended with an error: %s", r->error);
@@ -159,8 +160,8 @@ void expect_check(const struct scenario *s, const struct expect_view *v, struct 
         r->checked++;
         vmf_reg_read(v->vcpu, e->reg, &got);
         if (got != e->value)
-            failed(s, r, e->loc, "expect.registers.%s: expected 0x%llx, got 0x%llx", reg_name(e->reg, name, sizeof(name)),
-                   (unsigned long long)e->value, (unsigned long long)got);
+            failed(s, r, e->loc, "expect.registers.%s: expected 0x%llx, got 0x%llx",
+                   reg_name(e->reg, name, sizeof(name)), (unsigned long long)e->value, (unsigned long long)got);
     }
     for (size_t i = 0; i < s->nexpect_mem; i++) {
         const struct scn_mem *e = &s->expect_mem[i];
@@ -188,8 +189,8 @@ void expect_check(const struct scenario *s, const struct expect_view *v, struct 
         if (!st)
             failed(s, r, e->loc, "expect.devices.%s.%s: no such register file register", e->device, e->reg);
         else if (st->current != e->value)
-            failed(s, r, e->loc, "expect.devices.%s.%s: expected 0x%llx, got 0x%llx (%llu reads, %llu writes)", e->device,
-                   e->reg, (unsigned long long)e->value, (unsigned long long)st->current,
+            failed(s, r, e->loc, "expect.devices.%s.%s: expected 0x%llx, got 0x%llx (%llu reads, %llu writes)",
+                   e->device, e->reg, (unsigned long long)e->value, (unsigned long long)st->current,
                    (unsigned long long)st->reads, (unsigned long long)st->writes);
     }
     if (s->has_expect_uart) {

@@ -11,7 +11,7 @@ struct expect_view {
     vmf_vm *vm;
     vmf_vcpu *vcpu;
     const struct vmf_regfile *regfile[SCN_MAX_DEVICES]; /* NULL for other models */
-    const char *const *names;                            /* device names, for messages */
+    const char *const *names;                           /* device names, for messages */
 };
 
 /* Fill r->checked, r->failed and r->failure (the first failure, in context). */

@@ -45,8 +45,7 @@ static uint64_t rd(const uint8_t *p, unsigned n)
 }
 
 /* ELF64 little-endian AArch64: PT_LOAD segments at their physical addresses. */
-static int load_elf(const struct scenario *s, struct guest_image *img, uint8_t *buf, size_t len,
-                    struct scn_error *err)
+static int load_elf(const struct scenario *s, struct guest_image *img, uint8_t *buf, size_t len, struct scn_error *err)
 {
     const char *what = NULL;
     if (len < 64 || buf[4] != 2 || buf[5] != 1)
@@ -220,7 +219,8 @@ static int assemble(const struct scenario *s, struct guest_image *img, struct sc
         uint32_t line;
         first_diagnostic(errs, msg, sizeof(msg), &line);
         if (st == 127)
-            fail(err, s, s->guest_loc, 0, "assembler aarch64-linux-gnu-as not found (install binutils-aarch64-linux-gnu)");
+            fail(err, s, s->guest_loc, 0,
+                 "assembler aarch64-linux-gnu-as not found (install binutils-aarch64-linux-gnu)");
         else
             fail(err, s, s->guest_loc, line > 3 ? line - 3 : 0, "assembler: %s", msg);
         goto out;
@@ -257,7 +257,10 @@ out:
 
 static int hexval(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 int guest_build(const struct scenario *s, struct guest_image *img, struct scn_error *err)
@@ -268,8 +271,7 @@ int guest_build(const struct scenario *s, struct guest_image *img, struct scn_er
         return fail(err, s, s->guest_loc, 0, "the scenario needs a guest and some RAM");
     uint64_t load = s->has_load ? s->load : s->ram[0].base;
     switch (s->guest_kind) {
-    case SCN_GUEST_ASM:
-        return assemble(s, img, err);
+    case SCN_GUEST_ASM: return assemble(s, img, err);
     case SCN_GUEST_HEX: {
         size_t n = 0, cap = strlen(s->guest_text) / 2 + 1;
         img->bytes = malloc(cap);
@@ -305,8 +307,7 @@ int guest_build(const struct scenario *s, struct guest_image *img, struct scn_er
         img->len = len;
         break;
     }
-    default:
-        return fail(err, s, s->guest_loc, 0, "unknown guest kind");
+    default: return fail(err, s, s->guest_loc, 0, "unknown guest kind");
     }
     img->load = load;
     img->entry = s->has_entry ? s->entry : load;

@@ -92,7 +92,9 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
     for (size_t i = 0; i < s->ndevices; i++)
         fprintf(f, "    - {name: %s, base: 0x%llx, size: 0x%llx%s}\n", s->devices[i].name,
                 (unsigned long long)s->devices[i].base, (unsigned long long)s->devices[i].size,
-                s->devices[i].path == SCN_PATH_EXIT ? ", path: exit" : s->devices[i].path == SCN_PATH_FAST ? ", path: fast" : "");
+                s->devices[i].path == SCN_PATH_EXIT   ? ", path: exit"
+                : s->devices[i].path == SCN_PATH_FAST ? ", path: fast"
+                                                      : "");
     fprintf(f, "  image:\n    entry: 0x%llx\n    segments:\n", (unsigned long long)r->image.entry);
     for (size_t i = 0; i < r->image.nseg; i++) {
         fprintf(f, "      - address: 0x%llx\n        hex: \"", (unsigned long long)r->image.seg[i].addr);
@@ -267,7 +269,9 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             if (num(d, n, "base", &dev->base, true) || num(d, n, "size", &dev->size, true))
                 return -1;
             dev->model = SCN_MODEL_HANDLER; /* served from the trace */
-            dev->path = path && !strcmp(path, "exit") ? SCN_PATH_EXIT : path && !strcmp(path, "fast") ? SCN_PATH_FAST : 0;
+            dev->path = path && !strcmp(path, "exit")   ? SCN_PATH_EXIT
+                        : path && !strcmp(path, "fast") ? SCN_PATH_FAST
+                                                        : 0;
             s->ndevices++;
         }
     if (!img)
@@ -375,8 +379,8 @@ static int read_events(struct rd *d, yaml_node_t *evs, struct replay_file *rf)
                 return rfail(d, n, "fault needs a known 'result'");
             e.result = (uint8_t)rr;
             e.device = (uint8_t)(dev ? device_index(rf->scenario, dev) : TR_NO_DEVICE);
-            if (num(d, n, "pc", &e.pc, true) || num(d, n, "address", &e.addr, true) || num(d, n, "data", &e.data, true) ||
-                num(d, n, "insn", &v, true))
+            if (num(d, n, "pc", &e.pc, true) || num(d, n, "address", &e.addr, true) ||
+                num(d, n, "data", &e.data, true) || num(d, n, "insn", &v, true))
                 return -1;
             e.insn = (uint32_t)v;
             if (num(d, n, "size", &v, true))

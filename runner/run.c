@@ -27,7 +27,7 @@ struct dev_slot {
         struct vmf_pl011 pl011;
         struct vmf_test_exit test_exit;
         struct demo_dev demo;
-    } *state;
+    } * state;
 };
 
 struct runner_session {
@@ -38,11 +38,11 @@ struct runner_session {
     vmf_vcpu *vcpu;
     struct dev_slot dev[SCN_MAX_DEVICES];
     const char *names[SCN_MAX_DEVICES];
-    size_t replay_next;   /* next recorded event to serve */
+    size_t replay_next; /* next recorded event to serve */
     bool replay_mismatch;
-    uint8_t replay_stop;  /* the recorded run stopped at a device's request (test-exit, stop) */
+    uint8_t replay_stop; /* the recorded run stopped at a device's request (test-exit, stop) */
     uint32_t replay_status;
-    size_t next_event;    /* index into s->events */
+    size_t next_event; /* index into s->events */
     bool ended;
     char replay_msg[512];
 };
@@ -89,7 +89,8 @@ static const char *model_name(const struct runner_session *c, int device)
     return names[m <= 4 ? m : 0];
 }
 
-static void explain_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device, size_t n)
+static void explain_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device,
+                          size_t n)
 {
     char text[96];
     if (vmf_arm64_disasm(f->insn_word, f->pc, text, sizeof(text)))
@@ -104,9 +105,14 @@ static void explain_fault(FILE *out, const struct runner_session *c, const vmf_f
                 esr >> 16 & 31, esr >> 15 & 1, esr >> 14 & 1);
     fprintf(out, " WnR=%u DFSC=0x%02x (translation fault, level 3)\n", esr >> 6 & 1, esr & 0x3f);
     if (!(esr >> 24 & 1))
-        fprintf(out, "               ISV=0: a hypervisor gets no register or size from the syndrome (%s); "
-                     "vmfault decoded the instruction instead\n",
-                f->insn.nregs > 1 ? "several registers" : f->insn.writeback ? "writeback" : f->insn.exclusive ? "exclusive" : f->insn.vreg ? "SIMD&FP register" : "not a single GPR access");
+        fprintf(out,
+                "               ISV=0: a hypervisor gets no register or size from the syndrome (%s); "
+                "vmfault decoded the instruction instead\n",
+                f->insn.nregs > 1   ? "several registers"
+                : f->insn.writeback ? "writeback"
+                : f->insn.exclusive ? "exclusive"
+                : f->insn.vreg      ? "SIMD&FP register"
+                                    : "not a single GPR access");
     const char *dev = device != TR_NO_DEVICE ? c->names[device] : vmf_reservation_name(f->reservation);
     uint64_t base = device != TR_NO_DEVICE ? c->s->devices[device].base : 0;
     fprintf(out, "  access       %s of %u byte%s at 0x%llx", f->access == VMF_ACCESS_READ ? "read" : "write", f->size,
@@ -117,7 +123,8 @@ static void explain_fault(FILE *out, const struct runner_session *c, const vmf_f
         fprintf(out, ", access %u of %u of this instruction", f->part + 1u, f->parts);
     fprintf(out, "\n");
     uint64_t wm = f->size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * f->size)) - 1;
-    fprintf(out, "  handler      %s (%s, %s path)\n", dev, model_name(c, device), f->path == VMF_PATH_EXIT ? "exit" : "fast");
+    fprintf(out, "  handler      %s (%s, %s path)\n", dev, model_name(c, device),
+            f->path == VMF_PATH_EXIT ? "exit" : "fast");
     fprintf(out, "  data         0x%llx, mask 0x%llx (byte lane %u of its 32-bit word)\n", (unsigned long long)f->data,
             (unsigned long long)(wm << (8 * (f->addr & 3))), (unsigned)(f->addr & 3));
     fprintf(out, "  result       %s%s\n", vmf_fault_result_name(f->result),
@@ -153,7 +160,8 @@ static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
 
 /* ---- replay: device accesses served from a recorded trace ------------------------------------------ */
 
-static void replay_diverge(struct runner_session *c, vm_vcpu_t *vcpu, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void replay_diverge(struct runner_session *c, vm_vcpu_t *vcpu, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void replay_diverge(struct runner_session *c, vm_vcpu_t *vcpu, const char *fmt, ...)
 {
@@ -266,8 +274,7 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
                 vmf_test_exit_init(&slot->state->test_exit);
                 ops = &vmf_test_exit_ops;
                 break;
-            default:
-                return setup_fail(err, s, d->loc, "device %s: unknown model %u", d->name, d->model);
+            default: return setup_fail(err, s, d->loc, "device %s: unknown model %u", d->name, d->model);
             }
             int st = vmf_device_attach(c->vm, &slot->bind, d->name, d->base, d->size, ops, slot->state);
             if (st)
@@ -440,9 +447,9 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
             break;
         case VMF_EXIT_PAGING:
             set_error(r, "%s at 0x%llx (pc 0x%llx) is outside every RAM region and device",
-                      ex.u.paging.fault_type == VMF_FAULT_EXEC ? "instruction fetch"
+                      ex.u.paging.fault_type == VMF_FAULT_EXEC    ? "instruction fetch"
                       : ex.u.paging.fault_type == VMF_FAULT_WRITE ? "write"
-                                                                   : "read",
+                                                                  : "read",
                       (unsigned long long)ex.u.paging.gpa, (unsigned long long)ex.pc);
             break;
         case VMF_EXIT_EXCEPTION: {
@@ -468,7 +475,8 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
     c->next_event = ei;
     c->ended = true;
     r->icount = vmf_vcpu_icount(c->vcpu);
-    struct tr_event e = {.kind = TR_EXIT, .t = r->icount, .reason = (uint8_t)r->reason, .pc = r->pc, .status = r->status};
+    struct tr_event e = {
+        .kind = TR_EXIT, .t = r->icount, .reason = (uint8_t)r->reason, .pc = r->pc, .status = r->status};
     trace_push(&r->trace, &e);
     if (c->o->explain)
         fprintf(c->o->explain, "exit %s at pc 0x%llx after %llu instructions%s%s\n", tr_exit_name(r->reason),
@@ -578,8 +586,8 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct run
 
 struct runner_snap {
     vmf_snapshot *vm;
-    struct runner_session ctx;                       /* the scalar run state (pointers are the session's own) */
-    struct run_result result;             /* likewise; the trace is cut back to trace_n */
+    struct runner_session ctx; /* the scalar run state (pointers are the session's own) */
+    struct run_result result;  /* likewise; the trace is cut back to trace_n */
     size_t trace_n;
     struct dev_state {
         struct vmf_device_binding bind;

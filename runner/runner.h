@@ -31,31 +31,31 @@ struct guest_image {
 };
 
 struct runner_opts {
-    uint8_t path;                        /* SCN_PATH_FAST (default) or SCN_PATH_EXIT */
-    FILE *explain;                       /* non-NULL: print every exit as a textbook would */
+    uint8_t path;  /* SCN_PATH_FAST (default) or SCN_PATH_EXIT */
+    FILE *explain; /* non-NULL: print every exit as a textbook would */
     const struct runner_handler *handlers;
     size_t nhandlers;
-    const struct trace *replay;          /* non-NULL: devices are served from this trace */
-    const struct guest_image *image;     /* non-NULL: load this instead of building the scenario's guest */
+    const struct trace *replay;      /* non-NULL: devices are served from this trace */
+    const struct guest_image *image; /* non-NULL: load this instead of building the scenario's guest */
 };
 
 struct run_result {
-    int reason;             /* enum tr_exit */
-    uint32_t status;        /* test-exit status */
+    int reason;      /* enum tr_exit */
+    uint32_t status; /* test-exit status */
     uint64_t pc, icount;
-    char error[512];        /* TR_EXIT_ERROR: what and where */
+    char error[512]; /* TR_EXIT_ERROR: what and where */
     struct trace trace;
     char digest[65];
     unsigned faults;
     /* expectations */
     unsigned checked, failed;
-    char failure[2048];     /* the first failed expectation, in context */
+    char failure[2048]; /* the first failed expectation, in context */
     /* replay */
     bool diverged;
     char divergence[1024];
     /* what was run, for `record` */
     struct guest_image image;
-    char uart[4096];        /* PL011 output, concatenated in device order */
+    char uart[4096]; /* PL011 output, concatenated in device order */
     size_t uart_len;
 };
 

@@ -18,13 +18,13 @@
 
 #define SCN_MAX_RAM 8
 #define SCN_MAX_DEVICES 16
-#define SCN_MAX_REGS 64       /* initial or expected registers */
+#define SCN_MAX_REGS 64 /* initial or expected registers */
 #define SCN_MAX_EVENTS 64
-#define SCN_MAX_FAULTS 256    /* expected faults */
-#define SCN_MAX_MEMORY 32     /* expected memory byte strings */
-#define SCN_MAX_BYTES 256     /* bytes per expected memory entry */
-#define SCN_MAX_FILES 8       /* the scenario and what it includes */
-#define SCN_MAX_DEVEXPECT 64  /* expected device register values */
+#define SCN_MAX_FAULTS 256   /* expected faults */
+#define SCN_MAX_MEMORY 32    /* expected memory byte strings */
+#define SCN_MAX_BYTES 256    /* bytes per expected memory entry */
+#define SCN_MAX_FILES 8      /* the scenario and what it includes */
+#define SCN_MAX_DEVEXPECT 64 /* expected device register values */
 #define SCN_PATH_MAX 512
 
 struct scn_loc {
@@ -34,7 +34,7 @@ struct scn_loc {
 
 struct scn_ram {
     uint64_t base, size;
-    bool lazy;  /* a reservation mapped on first touch (libsel4vm's deferred mapping) */
+    bool lazy; /* a reservation mapped on first touch (libsel4vm's deferred mapping) */
     struct scn_loc loc;
 };
 
@@ -53,12 +53,12 @@ enum scn_path {
 
 struct scn_device {
     char name[32];
-    uint8_t model;       /* enum scn_model */
-    uint8_t path;        /* enum scn_path */
+    uint8_t model; /* enum scn_model */
+    uint8_t path;  /* enum scn_path */
     uint64_t base, size;
-    char handler[32];    /* SCN_MODEL_HANDLER: the registered name */
+    char handler[32];                  /* SCN_MODEL_HANDLER: the registered name */
     struct vmf_regfile_config regfile; /* SCN_MODEL_REGFILE */
-    char uart_input[256]; /* SCN_MODEL_PL011: bytes queued for the guest */
+    char uart_input[256];              /* SCN_MODEL_PL011: bytes queued for the guest */
     size_t uart_input_len;
     struct scn_loc loc;
 };
@@ -70,15 +70,15 @@ enum scn_guest_kind {
 };
 
 struct scn_reg {
-    uint8_t reg;          /* VMF_ARM64_* number (x0..x30, sp, pc, nzcv) */
+    uint8_t reg; /* VMF_ARM64_* number (x0..x30, sp, pc, nzcv) */
     uint64_t value;
     struct scn_loc loc;
 };
 
 struct scn_event {
-    uint64_t at;          /* virtual time: retired instructions */
-    uint32_t irq;         /* line number */
-    bool level;           /* true = raise, false = lower */
+    uint64_t at;  /* virtual time: retired instructions */
+    uint32_t irq; /* line number */
+    bool level;   /* true = raise, false = lower */
     struct scn_loc loc;
 };
 
@@ -91,10 +91,10 @@ enum scn_dir {
 /* An expected fault: any subset of the fields (has_* says which). */
 struct scn_fault {
     bool has_pc, has_address, has_size, has_data;
-    uint8_t dir;          /* enum scn_dir; ANY when not given */
+    uint8_t dir; /* enum scn_dir; ANY when not given */
     uint64_t pc, address, data;
     uint8_t size;
-    char device[32];      /* empty: any */
+    char device[32]; /* empty: any */
     struct scn_loc loc;
 };
 
@@ -108,7 +108,7 @@ struct scn_mem {
 /* An expected device register value: device.register == value. */
 struct scn_devexpect {
     char device[32];
-    char reg[32];         /* regfile register name; for pl011 "output" is not used (see uart) */
+    char reg[32]; /* regfile register name; for pl011 "output" is not used (see uart) */
     uint64_t value;
     struct scn_loc loc;
 };
@@ -118,8 +118,8 @@ struct scenario {
     size_t nfiles;
     char name[64];
     char description[256];
-    uint8_t arch;         /* 1 = arm64 (enum vmf_arch) */
-    uint32_t cpus;        /* 1 unless given */
+    uint8_t arch;  /* 1 = arm64 (enum vmf_arch) */
+    uint32_t cpus; /* 1 unless given */
 
     struct scn_ram ram[SCN_MAX_RAM];
     size_t nram;
@@ -127,11 +127,11 @@ struct scenario {
     size_t ndevices;
 
     /* guest */
-    uint8_t guest_kind;   /* enum scn_guest_kind */
-    char *guest_text;     /* ASM: the source; HEX: the digits; FILE: resolved path.  Owned (scenario_free). */
-    uint64_t load;        /* where the program goes (default: the first RAM region's base) */
+    uint8_t guest_kind; /* enum scn_guest_kind */
+    char *guest_text;   /* ASM: the source; HEX: the digits; FILE: resolved path.  Owned (scenario_free). */
+    uint64_t load;      /* where the program goes (default: the first RAM region's base) */
     bool has_load;
-    uint64_t entry;       /* default: load address, or the ELF entry */
+    uint64_t entry; /* default: load address, or the ELF entry */
     bool has_entry;
     struct scn_loc guest_loc;
 
@@ -149,7 +149,7 @@ struct scenario {
     /* expectations */
     struct scn_fault faults[SCN_MAX_FAULTS];
     size_t nfaults;
-    bool faults_exact;          /* expect.faults_exact: the list is the whole fault sequence (default true) */
+    bool faults_exact; /* expect.faults_exact: the list is the whole fault sequence (default true) */
     bool has_expect_faults;
     struct scn_reg expect_regs[SCN_MAX_REGS];
     size_t nexpect_regs;
@@ -158,11 +158,11 @@ struct scenario {
     struct scn_devexpect expect_dev[SCN_MAX_DEVEXPECT];
     size_t nexpect_dev;
     bool has_expect_uart;
-    char expect_uart[1024];     /* what the PL011(s) transmitted, concatenated in device order */
+    char expect_uart[1024]; /* what the PL011(s) transmitted, concatenated in device order */
     bool has_expect_exit;
-    char expect_exit[16];       /* "wfi", "test-exit", "pc", "budget", "error", "stop" */
+    char expect_exit[16]; /* "wfi", "test-exit", "pc", "budget", "error", "stop" */
     bool has_expect_status;
-    uint32_t expect_status;     /* test-exit status */
+    uint32_t expect_status; /* test-exit status */
     struct scn_loc expect_loc;
 };
 
@@ -179,8 +179,7 @@ struct scn_error {
 int scenario_load_file(const char *path, struct scenario **out, struct scn_error *err);
 /* The same from memory; `name` is used as the file name in errors and for
  * resolving relative paths (its directory). */
-int scenario_load_string(const char *text, size_t len, const char *name, struct scenario **out,
-                         struct scn_error *err);
+int scenario_load_string(const char *text, size_t len, const char *name, struct scenario **out, struct scn_error *err);
 void scenario_free(struct scenario *s);
 
 /* "file:line:col" of a location, into buf. */

@@ -56,10 +56,10 @@
 enum ykind { YK_SCALAR, YK_SEQ, YK_MAP };
 
 struct ynode {
-    uint8_t kind;   /* enum ykind */
-    bool plain;     /* scalar: plain style and not tagged as a string */
-    bool done;      /* collection: its end event has been seen */
-    uint8_t file;   /* index into scenario.files */
+    uint8_t kind; /* enum ykind */
+    bool plain;   /* scalar: plain style and not tagged as a string */
+    bool done;    /* collection: its end event has been seen */
+    uint8_t file; /* index into scenario.files */
     uint32_t line, col;
     const char *str; /* scalar: bytes, NUL-terminated (may contain NUL) */
     size_t len;
@@ -83,14 +83,14 @@ struct ctx {
     struct scn_error *err;
     bool failed;
     struct ablock *arena;
-    size_t nodes;  /* nodes of the file being parsed */
-    size_t visits; /* schema walk */
+    size_t nodes;                                       /* nodes of the file being parsed */
+    size_t visits;                                      /* schema walk */
     struct chain_entry chain[LD_MAX_INCLUDE_DEPTH + 2]; /* files being loaded */
     size_t nchain;
 
     bool has_arch, has_name, has_guest_src, has_guest_map;
-    struct scn_loc top_loc;       /* the main file's top mapping */
-    struct scn_loc guest_map_loc; /* the last guest mapping */
+    struct scn_loc top_loc;                          /* the main file's top mapping */
+    struct scn_loc guest_map_loc;                    /* the last guest mapping */
     struct scn_loc fault_devloc[SCN_MAX_FAULTS];     /* expect.faults[i].device value */
     struct scn_loc devexp_devloc[SCN_MAX_DEVEXPECT]; /* expect.devices key */
     struct scn_loc devreg_loc[SCN_MAX_DEVICES];      /* memory.devices[i].registers (or the device) */
@@ -165,8 +165,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[l] = '\0';
 }
 
-__attribute__((format(printf, 5, 0))) static int vfail(struct ctx *c, uint8_t file, uint32_t line,
-                                                        uint32_t col, const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static int vfail(struct ctx *c, uint8_t file, uint32_t line, uint32_t col,
+                                                       const char *fmt, va_list ap)
 {
     if (c->failed)
         return -1;
@@ -178,8 +178,8 @@ __attribute__((format(printf, 5, 0))) static int vfail(struct ctx *c, uint8_t fi
     return -1;
 }
 
-__attribute__((format(printf, 5, 6))) static int failp(struct ctx *c, uint8_t file, uint32_t line,
-                                                        uint32_t col, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int failp(struct ctx *c, uint8_t file, uint32_t line, uint32_t col,
+                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -188,8 +188,7 @@ __attribute__((format(printf, 5, 6))) static int failp(struct ctx *c, uint8_t fi
     return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, const struct ynode *n,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, const struct ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -198,8 +197,7 @@ __attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, const st
     return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail_loc(struct ctx *c, struct scn_loc loc,
-                                                           const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_loc(struct ctx *c, struct scn_loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -285,8 +283,7 @@ static struct ynode *new_node(struct builder *b, uint8_t kind, yaml_mark_t m)
 {
     struct ctx *c = b->c;
     if (++c->nodes > LD_MAX_NODES) {
-        failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many YAML nodes (max %u)",
-              LD_MAX_NODES);
+        failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many YAML nodes (max %u)", LD_MAX_NODES);
         return NULL;
     }
     struct ynode *n = aalloc(c, sizeof *n);
@@ -330,8 +327,7 @@ static int add_anchor(struct builder *b, const yaml_char_t *name, struct ynode *
     if (!name)
         return 0;
     if (b->nanchors == LD_MAX_ANCHORS)
-        return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many anchors (max %u)",
-                     LD_MAX_ANCHORS);
+        return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many anchors (max %u)", LD_MAX_ANCHORS);
     if (!b->anchors) {
         b->anchors = aalloc(c, LD_MAX_ANCHORS * sizeof *b->anchors);
         if (!b->anchors)
@@ -352,8 +348,7 @@ static int add_anchor(struct builder *b, const yaml_char_t *name, struct ynode *
 
 /* Tags: none, "!" (a string), and the core schema's str/int/bool/null/float on
  * scalars, map on mappings, seq on sequences.  Sets n->plain for scalars. */
-static int check_tag(struct builder *b, struct ynode *n, const yaml_char_t *tag, bool plain_style,
-                     yaml_mark_t m)
+static int check_tag(struct builder *b, struct ynode *n, const yaml_char_t *tag, bool plain_style, yaml_mark_t m)
 {
     const char *t = (const char *)tag;
     bool ok = false;
@@ -413,8 +408,7 @@ static int handle_event(struct builder *b, yaml_event_t *ev, int *ndocs)
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if ((*ndocs)++ > 0)
-            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
-                         "only one YAML document is allowed");
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "only one YAML document is allowed");
         return 0;
     case YAML_SCALAR_EVENT: {
         n = new_node(b, YK_SCALAR, m);
@@ -439,8 +433,8 @@ static int handle_event(struct builder *b, yaml_event_t *ev, int *ndocs)
     case YAML_MAPPING_START_EVENT: {
         bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
         if (b->depth == LD_MAX_DEPTH)
-            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
-                         "YAML nested too deep (max %u levels)", LD_MAX_DEPTH);
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "YAML nested too deep (max %u levels)",
+                         LD_MAX_DEPTH);
         n = new_node(b, seq ? YK_SEQ : YK_MAP, m);
         if (!n)
             return -1;
@@ -460,8 +454,8 @@ static int handle_event(struct builder *b, yaml_event_t *ev, int *ndocs)
         const char *name = (const char *)ev->data.alias.anchor;
         struct shown sh = show_bytes(name ? name : "", name ? strlen(name) : 0);
         if (++c->nodes > LD_MAX_NODES)
-            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1),
-                         "too many YAML nodes (max %u)", LD_MAX_NODES);
+            return failp(c, b->file, u32_of(m.line + 1), u32_of(m.column + 1), "too many YAML nodes (max %u)",
+                         LD_MAX_NODES);
         struct ynode *target = NULL;
         for (size_t i = b->nanchors; name && i-- > 0;)
             if (!strcmp(b->anchors[i].name, name)) {
@@ -475,8 +469,7 @@ static int handle_event(struct builder *b, yaml_event_t *ev, int *ndocs)
                          "alias '*%s' refers to a node that contains it (recursive alias)", sh.s);
         return add_child(b, target, m);
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -602,8 +595,7 @@ static int flatten(struct ctx *c, const struct ynode *map, struct kvs *out, int 
         if (j < out->n) {
             if (mdepth == 0) {
                 struct shown sh = show(k);
-                return fail_at(c, k, "duplicate key '%s' (first at line %" PRIu32 ")", sh.s,
-                               out->a[j].k->line);
+                return fail_at(c, k, "duplicate key '%s' (first at line %" PRIu32 ")", sh.s, out->a[j].k->line);
             }
             continue; /* merged: what is already there wins */
         }
@@ -641,8 +633,8 @@ struct fields {
 
 /* `where` names the mapping in "unknown key" messages ("memory.devices[1]");
  * NULL for the top level. */
-static int get_fields(struct ctx *c, const struct ynode *map, const char *where, const char *const *keys,
-                      size_t nkeys, struct fields *f)
+static int get_fields(struct ctx *c, const struct ynode *map, const char *where, const char *const *keys, size_t nkeys,
+                      struct fields *f)
 {
     struct kvs kv;
     memset(f, 0, sizeof *f);
@@ -725,8 +717,7 @@ static int get_u64(struct ctx *c, const struct ynode *n, const char *key, uint64
     return fail_at(c, n, "bad number '%s' for '%s'", sh.s, key);
 }
 
-static int get_range(struct ctx *c, const struct ynode *n, const char *key, uint64_t min, uint64_t max,
-                     uint64_t *out)
+static int get_range(struct ctx *c, const struct ynode *n, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 {
     if (get_u64(c, n, key, out))
         return -1;
@@ -765,8 +756,7 @@ static int want_string(struct ctx *c, const struct ynode *n, const char *key)
 }
 
 /* A string into a fixed buffer (NUL-terminated); NUL bytes only if len_out. */
-static int get_str(struct ctx *c, const struct ynode *n, const char *key, char *buf, size_t cap,
-                   size_t *len_out)
+static int get_str(struct ctx *c, const struct ynode *n, const char *key, char *buf, size_t cap, size_t *len_out)
 {
     if (want_string(c, n, key))
         return -1;
@@ -781,8 +771,8 @@ static int get_str(struct ctx *c, const struct ynode *n, const char *key, char *
     return 0;
 }
 
-static int get_enum(struct ctx *c, const struct ynode *n, const char *key, const char *what,
-                    const char *const *names, size_t nnames, const char *list, size_t *idx)
+static int get_enum(struct ctx *c, const struct ynode *n, const char *key, const char *what, const char *const *names,
+                    size_t nnames, const char *list, size_t *idx)
 {
     if (want_string(c, n, key))
         return -1;
@@ -827,8 +817,8 @@ static int get_name(struct ctx *c, const struct ynode *n, const char *key, char 
 
 /* Hex bytes, whitespace ignored.  Writes the digits (no whitespace) to digits
  * (if not NULL) and/or the bytes to bytes (if not NULL, at most maxbytes). */
-static int get_hex(struct ctx *c, const struct ynode *n, const char *key, char *digits, uint8_t *bytes,
-                   size_t maxbytes, size_t *nbytes)
+static int get_hex(struct ctx *c, const struct ynode *n, const char *key, char *digits, uint8_t *bytes, size_t maxbytes,
+                   size_t *nbytes)
 {
     if (want_string(c, n, key))
         return -1;
@@ -931,16 +921,17 @@ static int region_check(struct ctx *c, const struct ynode *map, const struct yno
     if (size & 0xfffu)
         return fail_at(c, sn, "%s size 0x%" PRIx64 " is not a multiple of 4 KiB", what, size);
     if (size > UINT64_MAX - base)
-        return fail_at(c, map, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") wraps around the end of the address space",
-                       what, base, size);
+        return fail_at(c, map, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") wraps around the end of the address space", what,
+                       base, size);
     const struct scenario *s = c->s;
     uint64_t end = base + size;
     for (size_t i = 0; i < s->nram; i++) {
         const struct scn_ram *r = &s->ram[i];
         if (base < r->base + r->size && r->base < end) {
             if (r->loc.file != map->file)
-                return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps ram[%zu] [0x%" PRIx64
-                                       ", 0x%" PRIx64 ") from %s",
+                return fail_at(c, map,
+                               "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps ram[%zu] [0x%" PRIx64 ", 0x%" PRIx64
+                               ") from %s",
                                what, base, end, i, r->base, r->base + r->size, s->files[r->loc.file]);
             return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps ram[%zu] [0x%" PRIx64 ", 0x%" PRIx64 ")",
                            what, base, end, i, r->base, r->base + r->size);
@@ -950,10 +941,12 @@ static int region_check(struct ctx *c, const struct ynode *map, const struct yno
         const struct scn_device *d = &s->devices[i];
         if (base < d->base + d->size && d->base < end) {
             if (d->loc.file != map->file)
-                return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64
-                                       ", 0x%" PRIx64 ") from %s",
+                return fail_at(c, map,
+                               "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64 ", 0x%" PRIx64
+                               ") from %s",
                                what, base, end, d->name, d->base, d->base + d->size, s->files[d->loc.file]);
-            return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64 ", 0x%" PRIx64 ")",
+            return fail_at(c, map,
+                           "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64 ", 0x%" PRIx64 ")",
                            what, base, end, d->name, d->base, d->base + d->size);
         }
     }
@@ -1061,8 +1054,7 @@ static const char *reg_desc(const struct vmf_regfile_reg *r, size_t i, char *buf
     return buf;
 }
 
-static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhere, size_t idx,
-                          struct scn_device *d)
+static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhere, size_t idx, struct scn_device *d)
 {
     static const char *const keys[] = {"name",   "offset",   "size",  "const",      "sequence",
                                        "values", "bitfield", "value", "passthrough"};
@@ -1094,8 +1086,8 @@ static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhe
         (f.v[R_SIZE] && get_access_size(c, f.v[R_SIZE], "size", &r->size)))
         return -1;
     if (r->offset % r->size)
-        return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is not a multiple of its size (%u)",
-                       r->offset, r->size);
+        return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is not a multiple of its size (%u)", r->offset,
+                       r->size);
     if (r->offset > d->size - r->size)
         return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is outside the device (size 0x%" PRIx64 ")",
                        r->offset, d->size);
@@ -1188,8 +1180,7 @@ static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
                            scn_loc_str(s, s->devices[i].loc, at, sizeof at));
         }
     size_t model, path = 0, policy = 0;
-    if (get_enum(c, f.v[D_MODEL], "model", "device model", models, 4, "regfile, pl011, test-exit or handler",
-                 &model))
+    if (get_enum(c, f.v[D_MODEL], "model", "device model", models, 4, "regfile, pl011, test-exit or handler", &model))
         return -1;
     d->model = (uint8_t)(model + 1);
     d->size = 0x1000;
@@ -1558,8 +1549,7 @@ static int apply_expect_devices(struct ctx *c, const struct ynode *n)
     if (want_map(c, n, "devices") || flatten(c, n, &outer, 0))
         return -1;
     if (outer.n > SCN_MAX_DEVICES)
-        return fail_at(c, outer.a[SCN_MAX_DEVICES].k, "too many devices in expect.devices (max %d)",
-                       SCN_MAX_DEVICES);
+        return fail_at(c, outer.a[SCN_MAX_DEVICES].k, "too many devices in expect.devices (max %d)", SCN_MAX_DEVICES);
     for (size_t i = 0; i < outer.n; i++) {
         char dev[32];
         struct kvs inner;
@@ -1626,8 +1616,7 @@ static int apply_expect(struct ctx *c, const struct ynode *n)
         return -1;
     if (f.v[E_FAULTS_EXACT] && get_bool(c, f.v[E_FAULTS_EXACT], "faults_exact", &s->faults_exact))
         return -1;
-    if (f.v[E_REGISTERS] &&
-        apply_regs(c, f.v[E_REGISTERS], "registers", s->expect_regs, &s->nexpect_regs))
+    if (f.v[E_REGISTERS] && apply_regs(c, f.v[E_REGISTERS], "registers", s->expect_regs, &s->nexpect_regs))
         return -1;
     if (f.v[E_MEMORY] && apply_expect_memory(c, f.v[E_MEMORY]))
         return -1;
@@ -1772,8 +1761,20 @@ static int do_include(struct ctx *c, const struct ynode *n, uint8_t from, int de
     return rc;
 }
 
-enum { T_INCLUDE, T_NAME, T_DESCRIPTION, T_ARCH, T_CPUS, T_MEMORY, T_GUEST, T_REGISTERS, T_EVENTS, T_STOP,
-       T_EXPECT, T_NKEYS };
+enum {
+    T_INCLUDE,
+    T_NAME,
+    T_DESCRIPTION,
+    T_ARCH,
+    T_CPUS,
+    T_MEMORY,
+    T_GUEST,
+    T_REGISTERS,
+    T_EVENTS,
+    T_STOP,
+    T_EXPECT,
+    T_NKEYS
+};
 
 static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int depth)
 {
@@ -1966,8 +1967,7 @@ int scenario_load_file(const char *path, struct scenario **out, struct scn_error
     return end(&c, rc, out);
 }
 
-int scenario_load_string(const char *text, size_t len, const char *name, struct scenario **out,
-                         struct scn_error *err)
+int scenario_load_string(const char *text, size_t len, const char *name, struct scenario **out, struct scn_error *err)
 {
     struct ctx c;
     struct scn_error local;

@@ -63,8 +63,7 @@ static size_t encode(const struct tr_event *e, uint8_t *buf)
         put(&p, e->pc, 8);
         put(&p, e->status, 4);
         break;
-    default:
-        break;
+    default: break;
     }
     return (size_t)(p - buf);
 }
@@ -116,10 +115,10 @@ void tr_event_str(const struct tr_event *e, const char *const *device_names, cha
     switch (e->kind) {
     case TR_FAULT:
         snprintf(buf, len, "t=%llu cpu%u %s of %u bytes at 0x%llx%s%s = 0x%llx by pc 0x%llx (insn 0x%08x), %s",
-                 (unsigned long long)e->t, e->cpu, e->dir == 2 ? "write" : "read", e->size,
-                 (unsigned long long)e->addr, e->device != TR_NO_DEVICE && device_names ? " on " : "",
-                 e->device != TR_NO_DEVICE && device_names ? device_names[e->device] : "",
-                 (unsigned long long)e->data, (unsigned long long)e->pc, e->insn, vmf_fault_result_name(e->result));
+                 (unsigned long long)e->t, e->cpu, e->dir == 2 ? "write" : "read", e->size, (unsigned long long)e->addr,
+                 e->device != TR_NO_DEVICE && device_names ? " on " : "",
+                 e->device != TR_NO_DEVICE && device_names ? device_names[e->device] : "", (unsigned long long)e->data,
+                 (unsigned long long)e->pc, e->insn, vmf_fault_result_name(e->result));
         break;
     case TR_IRQ:
         snprintf(buf, len, "t=%llu irq %u %s", (unsigned long long)e->t, e->line, e->level ? "high" : "low");
@@ -128,7 +127,6 @@ void tr_event_str(const struct tr_event *e, const char *const *device_names, cha
         snprintf(buf, len, "t=%llu exit %s at pc 0x%llx status %u", (unsigned long long)e->t, tr_exit_name(e->reason),
                  (unsigned long long)e->pc, e->status);
         break;
-    default:
-        snprintf(buf, len, "unknown event kind %u", e->kind);
+    default: snprintf(buf, len, "unknown event kind %u", e->kind);
     }
 }

@@ -24,27 +24,27 @@ enum tr_exit {
     TR_EXIT_PC = 3,     /* stop.pc reached */
     TR_EXIT_BUDGET = 4, /* stop.max_instructions */
     TR_EXIT_ERROR = 5,
-    TR_EXIT_STOP = 6,   /* a device asked to stop (regfile unlisted: stop) */
+    TR_EXIT_STOP = 6, /* a device asked to stop (regfile unlisted: stop) */
 };
 
 #define TR_NO_DEVICE 0xff
 
 struct tr_event {
-    uint8_t kind;    /* enum tr_kind */
+    uint8_t kind; /* enum tr_kind */
     uint8_t cpu;
-    uint64_t t;      /* virtual time (instructions retired by that vCPU) */
+    uint64_t t; /* virtual time (instructions retired by that vCPU) */
     /* TR_FAULT */
     uint64_t pc, addr, data;
     uint32_t insn;
-    uint8_t size, dir;   /* dir: 1 read, 2 write */
-    uint8_t result;      /* enum vmf_fault_result */
-    uint8_t device;      /* index in the scenario's devices, or TR_NO_DEVICE */
+    uint8_t size, dir; /* dir: 1 read, 2 write */
+    uint8_t result;    /* enum vmf_fault_result */
+    uint8_t device;    /* index in the scenario's devices, or TR_NO_DEVICE */
     uint8_t part, parts;
     /* TR_IRQ */
     uint32_t line;
     bool level;
     /* TR_EXIT (pc above too) */
-    uint8_t reason;      /* enum tr_exit */
+    uint8_t reason; /* enum tr_exit */
     uint32_t status;
 };
 

@@ -28,6 +28,9 @@
 
 #include "vmfault/decode_arm64.h"
 
+/* The tables below are laid out by hand, one instruction per line. */
+// clang-format off
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define NR VMF_A64_NO_REG
 
@@ -811,3 +814,4 @@ Test(disasm, cross_check_with_decoder)
     }
     cr_expect_gt(known, 100u);
 }
+// clang-format on

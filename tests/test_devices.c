@@ -18,8 +18,8 @@ static uint64_t rd(const vmf_device_ops *ops, void *dev, uint64_t off, unsigned 
     uint64_t v = 0xdeadbeefdeadbeefull;
     char msg[160] = "";
     int r = ops->read(dev, off, size, &v, msg, sizeof(msg));
-    cr_assert_eq(r, VMF_DEV_OK, "%s read of %u at 0x%llx: result %d (%s)", ops->model, size, (unsigned long long)off,
-                 r, msg);
+    cr_assert_eq(r, VMF_DEV_OK, "%s read of %u at 0x%llx: result %d (%s)", ops->model, size, (unsigned long long)off, r,
+                 msg);
     return v;
 }
 
@@ -27,8 +27,8 @@ static void wr(const vmf_device_ops *ops, void *dev, uint64_t off, unsigned size
 {
     char msg[160] = "";
     int r = ops->write(dev, off, size, v, msg, sizeof(msg));
-    cr_assert_eq(r, VMF_DEV_OK, "%s write of %u at 0x%llx: result %d (%s)", ops->model, size,
-                 (unsigned long long)off, r, msg);
+    cr_assert_eq(r, VMF_DEV_OK, "%s write of %u at 0x%llx: result %d (%s)", ops->model, size, (unsigned long long)off,
+                 r, msg);
 }
 
 static struct vmf_regfile_reg reg(const char *name, uint64_t offset, uint8_t size, uint8_t kind, uint64_t value)
@@ -109,10 +109,10 @@ Test(regfile, const_and_narrow_reads)
     sample(&rf, VMF_UNLISTED_ZERO);
     cr_expect_eq(rd(RF, &rf, 0x0, 4), 0x44332211);
     cr_expect_eq(rd(RF, &rf, 0x0, 4), 0x44332211);
-    cr_expect_eq(rd(RF, &rf, 0x1, 1), 0x22);       /* the byte at offset 1 */
-    cr_expect_eq(rd(RF, &rf, 0x2, 2), 0x4433);     /* the half at offset 2 */
-    cr_expect_eq(rd(RF, &rf, 0x1, 2), 0x3322);     /* unaligned, still inside the register */
-    wr(RF, &rf, 0x0, 4, 0xffffffff);               /* ignored, but counted */
+    cr_expect_eq(rd(RF, &rf, 0x1, 1), 0x22);   /* the byte at offset 1 */
+    cr_expect_eq(rd(RF, &rf, 0x2, 2), 0x4433); /* the half at offset 2 */
+    cr_expect_eq(rd(RF, &rf, 0x1, 2), 0x3322); /* unaligned, still inside the register */
+    wr(RF, &rf, 0x0, 4, 0xffffffff);           /* ignored, but counted */
     cr_expect_eq(rd(RF, &rf, 0x0, 4), 0x44332211);
     const struct vmf_regfile_regstate *s = vmf_regfile_find(&rf, "id");
     cr_assert_not_null(s);
@@ -278,7 +278,8 @@ Test(regfile, unlisted_error_messages)
     cr_expect_eq(RF->write(&rf, 0x40, 1, 9, msg, sizeof(msg)), VMF_DEV_ERROR);
     cr_expect_str_eq(msg, "write of 1 bytes at offset 0x40: no register there");
     cr_expect_eq(RF->read(&rf, 0x12, 4, &v, msg, sizeof(msg)), VMF_DEV_ERROR);
-    cr_expect_str_eq(msg, "read of 4 bytes at offset 0x12: not inside one register (overlaps scratch at 0x10, 4 bytes)");
+    cr_expect_str_eq(msg,
+                     "read of 4 bytes at offset 0x12: not inside one register (overlaps scratch at 0x10, 4 bytes)");
     cr_expect_eq(RF->read(&rf, 0x2, 8, &v, msg, sizeof(msg)), VMF_DEV_ERROR);
     cr_expect_str_eq(msg, "read of 8 bytes at offset 0x2: not inside one register (overlaps id at 0x0, 4 bytes)");
     cr_expect_eq(RF->read(&rf, 0x20, 4, &v, NULL, 0), VMF_DEV_ERROR, "msg may be NULL");
@@ -767,10 +768,16 @@ Test(test_exit, probe_and_exit)
 /* ---- the binding, with real guests on both trap paths ----------------------------------------------- */
 
 /* One test per trap path from one body. */
-#define BOTH_PATHS(suite, name)                                      \
-    static void name(enum vmf_path path);                            \
-    Test(suite, name##_fast) { name(VMF_PATH_FAST); }                \
-    Test(suite, name##_exit) { name(VMF_PATH_EXIT); }                \
+#define BOTH_PATHS(suite, name)                                                                                        \
+    static void name(enum vmf_path path);                                                                              \
+    Test(suite, name##_fast)                                                                                           \
+    {                                                                                                                  \
+        name(VMF_PATH_FAST);                                                                                           \
+    }                                                                                                                  \
+    Test(suite, name##_exit)                                                                                           \
+    {                                                                                                                  \
+        name(VMF_PATH_EXIT);                                                                                           \
+    }                                                                                                                  \
     static void name(enum vmf_path path)
 
 static void boot(struct tvm *t, enum vmf_path path, const uint32_t *code, size_t n)
@@ -977,8 +984,7 @@ static const uint32_t unlisted_guest[] = {
 };
 
 /* The register file's "error" and "stop" policies, as the run sees them. */
-static void unlisted_run(enum vmf_path path, uint8_t policy, vmf_exit *ex, struct vmf_device_binding *b,
-                         uint64_t *x5)
+static void unlisted_run(enum vmf_path path, uint8_t policy, vmf_exit *ex, struct vmf_device_binding *b, uint64_t *x5)
 {
     struct tvm t;
     boot(&t, path, unlisted_guest, sizeof(unlisted_guest) / 4);
@@ -1038,8 +1044,8 @@ Test(bind, attach_checks_arguments)
     cr_expect_eq(vmf_device_attach(t.vm, &b, "x", TVM_DEV + 4, 0x1000, &vmf_test_exit_ops, &te), VMF_EALIGN);
     cr_expect_eq(vmf_device_attach(t.vm, &b, "x", TVM_DEV, 0x1000, &vmf_test_exit_ops, &te), 0);
     cr_expect_eq(vmf_device_attach(t.vm, &b2, "y", TVM_DEV, 0x2000, &vmf_test_exit_ops, &te), VMF_EOVERLAP);
-    cr_expect_eq(vmf_device_attach(t.vm, &b2, "a-name-longer-than-thirty-one-characters", TVM_DEV + 0x1000,
-                                   0x1000, &vmf_test_exit_ops, &te),
+    cr_expect_eq(vmf_device_attach(t.vm, &b2, "a-name-longer-than-thirty-one-characters", TVM_DEV + 0x1000, 0x1000,
+                                   &vmf_test_exit_ops, &te),
                  0);
     cr_expect_eq(strlen(b2.name), 31, "truncated to fit");
     tvm_destroy(&t);

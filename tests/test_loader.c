@@ -52,8 +52,7 @@ static void check_err(int rc, struct scenario *s, const struct scn_error *e, con
     cr_expect_str_eq(e->message, msg);
 }
 
-static void expect_err_len(const char *text, size_t len, const char *file, uint32_t line, uint32_t col,
-                           const char *msg)
+static void expect_err_len(const char *text, size_t len, const char *file, uint32_t line, uint32_t col, const char *msg)
 {
     struct scenario *s = (struct scenario *)1;
     struct scn_error e;
@@ -395,8 +394,7 @@ Test(loader, include_self_from_string)
     struct scn_error e;
     const char *t = "include: inc_cycle_a.yaml\n";
     int rc = scenario_load_string(t, strlen(t), D "inc_cycle_a.yaml", &s, &e);
-    check_err(rc, s, &e, D "inc_cycle_a.yaml", 1, 10,
-              "include cycle: '" D "inc_cycle_a.yaml' is already being loaded");
+    check_err(rc, s, &e, D "inc_cycle_a.yaml", 1, 10, "include cycle: '" D "inc_cycle_a.yaml' is already being loaded");
 }
 
 Test(loader, include_missing_file)
@@ -443,7 +441,8 @@ Test(loader, include_wrong_type)
 
 Test(loader, pl011_input_bytes)
 {
-    struct scenario *s = load_ok(BASE "memory: {devices: [{name: u, model: pl011, base: 0x1000, input: \"a\\0b\\n\"}]}\n");
+    struct scenario *s =
+        load_ok(BASE "memory: {devices: [{name: u, model: pl011, base: 0x1000, input: \"a\\0b\\n\"}]}\n");
     cr_expect_eq(s->devices[0].uart_input_len, 4);
     cr_expect_eq(memcmp(s->devices[0].uart_input, "a\0b\n", 4), 0);
     scenario_free(s);
@@ -630,8 +629,8 @@ Test(errors, bad_device_name)
 
 Test(errors, device_name_too_long)
 {
-    expect_err(BASE "memory: {devices: [{name: abcdefghijklmnopqrstuvwxyz012345, model: regfile, base: 0x1000}]}\n",
-               3, 27, "device name 'abcdefghijklmnopqrstuvwxyz012345' is too long (max 31 characters)");
+    expect_err(BASE "memory: {devices: [{name: abcdefghijklmnopqrstuvwxyz012345, model: regfile, base: 0x1000}]}\n", 3,
+               27, "device name 'abcdefghijklmnopqrstuvwxyz012345' is too long (max 31 characters)");
 }
 
 Test(errors, duplicate_register_name)
@@ -685,8 +684,7 @@ Test(errors, key_for_other_model)
 
 Test(errors, handler_needs_name)
 {
-    expect_err(BASE "memory: {devices: [{name: u, model: handler, base: 0x1000}]}\n", 3, 20,
-               "device needs 'handler'");
+    expect_err(BASE "memory: {devices: [{name: u, model: handler, base: 0x1000}]}\n", 3, 20, "device needs 'handler'");
 }
 
 Test(errors, bad_event_order)
@@ -738,7 +736,8 @@ Test(errors, tab_indentation)
 Test(robust, utf16_and_bom_and_crlf)
 {
     /* UTF-8 BOM + CRLF line ends */
-    struct scenario *s = load_ok("\xef\xbb\xbf" "arch: arm64\r\nguest: {hex: \"00000000\"}\r\ncpus: 3\r\n");
+    struct scenario *s = load_ok("\xef\xbb\xbf"
+                                 "arch: arm64\r\nguest: {hex: \"00000000\"}\r\ncpus: 3\r\n");
     cr_expect_eq(s->cpus, 3);
     scenario_free(s);
     /* UTF-16LE with BOM */
@@ -836,11 +835,12 @@ Test(errors, uart_too_long)
 
 Test(robust, anchors_and_aliases_resolve)
 {
-    struct scenario *s = load_ok(BASE "memory:\n"
-                                      "  devices:\n"
-                                      "    - &dev {name: a, model: regfile, base: 0x1000, registers: &regs [{name: r, offset: 0, const: 5}]}\n"
-                                      "    - {name: b, model: regfile, base: 0x2000, registers: *regs}\n"
-                                      "registers: {x0: &v 0x10, x1: *v}\n");
+    struct scenario *s = load_ok(
+        BASE "memory:\n"
+             "  devices:\n"
+             "    - &dev {name: a, model: regfile, base: 0x1000, registers: &regs [{name: r, offset: 0, const: 5}]}\n"
+             "    - {name: b, model: regfile, base: 0x2000, registers: *regs}\n"
+             "registers: {x0: &v 0x10, x1: *v}\n");
     cr_assert_eq(s->ndevices, 2);
     cr_expect_eq(s->devices[1].regfile.nregs, 1);
     cr_expect_eq(s->devices[1].regfile.regs[0].value, 5);

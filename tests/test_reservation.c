@@ -119,8 +119,7 @@ Test(reservation, anon_memory_first_fit)
     vm_memory_reservation_t *rd = vm_reserve_anon_memory(t.vm, 0x1000, 0x1000, count_fault, NULL, &d);
     cr_assert_not_null(rd);
     cr_expect_eq(d, 0x10000000, "freed anon space is reused, lowest address first");
-    cr_expect_eq(vm_reserve_memory_at(t.vm, 0x10004000, 0x1000, count_fault, NULL), NULL,
-                 "the pool itself is taken");
+    cr_expect_eq(vm_reserve_memory_at(t.vm, 0x10004000, 0x1000, count_fault, NULL), NULL, "the pool itself is taken");
 }
 
 Test(reservation, map_frames_makes_ram)

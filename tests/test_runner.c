@@ -29,13 +29,13 @@ static void run(const char *text, uint8_t path, struct run_result *r)
     scenario_free(s);
 }
 
-#define BOARD                                                                                                      \
-    "arch: arm64\n"                                                                                                \
-    "memory:\n"                                                                                                    \
-    "  ram: [{base: 0x40000000, size: 0x10000}]\n"                                                                 \
-    "  devices:\n"                                                                                                 \
-    "    - {name: dev, model: regfile, base: 0x9000000, registers: [{name: id, offset: 0, size: 4, const: 0x2a},\n" \
-    "       {name: word, offset: 4, size: 4, passthrough: 0}]}\n"                                                   \
+#define BOARD                                                                                                          \
+    "arch: arm64\n"                                                                                                    \
+    "memory:\n"                                                                                                        \
+    "  ram: [{base: 0x40000000, size: 0x10000}]\n"                                                                     \
+    "  devices:\n"                                                                                                     \
+    "    - {name: dev, model: regfile, base: 0x9000000, registers: [{name: id, offset: 0, size: 4, const: 0x2a},\n"    \
+    "       {name: word, offset: 4, size: 4, passthrough: 0}]}\n"                                                      \
     "    - {name: done, model: test-exit, base: 0x9100000}\n"
 
 Test(runner, stop_on_wfi_with_expectations_holding)

@@ -67,8 +67,8 @@ Test(scenarios, every_scenario_passes_on_both_paths_and_replays)
                 cr_assert_eq(record_write(f, s, &o, &r), 0);
                 fclose(f);
                 struct replay_file rf;
-                cr_assert_eq(replay_load(path, &rf, &err), 0, "%s: %s:%u:%u: %s", files[i], err.file, err.line,
-                             err.col, err.message);
+                cr_assert_eq(replay_load(path, &rf, &err), 0, "%s: %s:%u:%u: %s", files[i], err.file, err.line, err.col,
+                             err.message);
                 struct runner_opts ro = {.path = SCN_PATH_EXIT, .replay = &rf.trace, .image = &rf.image};
                 struct run_result rr;
                 cr_assert_eq(runner_run(rf.scenario, &ro, &rr, &err), 0, "%s", err.message);

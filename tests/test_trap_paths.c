@@ -42,6 +42,9 @@
 #include "guest_util.h"
 #include "vmfault/vmfault.h"
 
+/* The tables below are laid out by hand, one instruction per line. */
+// clang-format off
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define DEV TVM_DEV          /* the data page(s): RAM in the reference run, a reservation otherwise */
@@ -1612,3 +1615,4 @@ Test(trap_paths, straddle_reservation_start)
                   rows[i].text);
     }
 }
+// clang-format on

@@ -27,8 +27,8 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define CODE 0x10000ull           /* one page of RAM holding the program */
-#define DEV 0x09000000ull         /* one page of uc_mmio_map */
+#define CODE 0x10000ull                   /* one page of RAM holding the program */
+#define DEV 0x09000000ull                 /* one page of uc_mmio_map */
 #define UNTIL_NEVER 0xfffffffffffffffcull /* as engine/run.c: never a real guest address */
 
 /* ---- instruction words ---------------------------------------------------------------- */
@@ -61,7 +61,7 @@ enum ev_kind { EV_CODE = 1, EV_READ, EV_WRITE, EV_UNMAPPED, EV_INTR };
 
 struct ev {
     int kind;
-    uint64_t addr;  /* code: instruction; read/write: offset in the MMIO page; unmapped: address */
+    uint64_t addr; /* code: instruction; read/write: offset in the MMIO page; unmapped: address */
     unsigned size;
     uint64_t value; /* read: value returned; write / unmapped: value given */
     uint64_t pc;    /* PC read inside the callback */
@@ -133,8 +133,10 @@ static bool unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t address, int
 {
     (void)uc;
     struct pin *p = user;
-    log_ev(p, (struct ev){.kind = EV_UNMAPPED, .addr = address, .size = (unsigned)size, .value = (uint64_t)value,
-                          .type = (int)type});
+    log_ev(
+        p,
+        (struct ev){
+            .kind = EV_UNMAPPED, .addr = address, .size = (unsigned)size, .value = (uint64_t)value, .type = (int)type});
     return false;
 }
 
@@ -214,8 +216,8 @@ static void expect_access(const struct ev *e, int kind, uint64_t off, unsigned s
     cr_expect_eq(e->kind, kind, "event kind %d, expected %d", e->kind, kind);
     cr_expect_eq(e->addr, off, "callback offset 0x%llx, expected 0x%llx", (unsigned long long)e->addr,
                  (unsigned long long)off);
-    cr_expect_eq(e->size, size, "callback size %u at offset 0x%llx, expected %u", e->size,
-                 (unsigned long long)e->addr, size);
+    cr_expect_eq(e->size, size, "callback size %u at offset 0x%llx, expected %u", e->size, (unsigned long long)e->addr,
+                 size);
 }
 
 /* ---- (a) the PC inside a uc_mmio_map callback ------------------------------------------------ */
@@ -997,10 +999,10 @@ Test(pins, mmio_unmap_then_map_ptr_takes_effect)
  * test: two threads each run a loop of MMIO loads on their own engine; each
  * sees only its own callbacks and computes its own sum. */
 struct thread_job {
-    uint64_t seed;    /* what this thread's device returns (plus a counter) */
+    uint64_t seed; /* what this thread's device returns (plus a counter) */
     uint64_t iters;
-    uint64_t calls;   /* MMIO read callbacks seen */
-    uint64_t x3;      /* the guest's sum */
+    uint64_t calls; /* MMIO read callbacks seen */
+    uint64_t x3;    /* the guest's sum */
     uc_err err;
     uint64_t foreign; /* callbacks whose user data was not this job */
 };

@@ -165,11 +165,10 @@ static void run_clock_guest(uint64_t out[4])
     struct tvm t;
     cr_assert_eq(tvm_create(&t, VMF_PATH_FAST), VMF_OK);
     const uint32_t code[] = {
-        0xd53be041, /* mrs x1, cntvct_el0 */
-        A64_NOP, A64_NOP,
-        0xd53be022, /* mrs x2, cntpct_el0 */
-        0xd53b2403, /* mrs x3, rndr */
-        0xd53b2424, /* mrs x4, rndrrs */
+        0xd53be041,                      /* mrs x1, cntvct_el0 */
+        A64_NOP,    A64_NOP, 0xd53be022, /* mrs x2, cntpct_el0 */
+        0xd53b2403,                      /* mrs x3, rndr */
+        0xd53b2424,                      /* mrs x4, rndrrs */
         A64_WFI,
     };
     cr_assert_eq(tvm_load(&t, code, sizeof(code) / 4), VMF_OK);

@@ -79,8 +79,12 @@ static int sysreg_access(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t *v, bool writ
 {
     if (sysreg >> 19)
         return VMF_EINVAL;
-    uc_arm64_cp_reg cp = {.op0 = sysreg >> 16 & 3, .op1 = sysreg >> 12 & 7, .crn = sysreg >> 8 & 15,
-                          .crm = sysreg >> 4 & 15, .op2 = sysreg & 7, .val = write ? *v : 0};
+    uc_arm64_cp_reg cp = {.op0 = sysreg >> 16 & 3,
+                          .op1 = sysreg >> 12 & 7,
+                          .crn = sysreg >> 8 & 15,
+                          .crm = sysreg >> 4 & 15,
+                          .op2 = sysreg & 7,
+                          .val = write ? *v : 0};
     uc_err e = write ? uc_reg_write(vcpu->impl->uc, UC_ARM64_REG_CP_REG, &cp)
                      : uc_reg_read(vcpu->impl->uc, UC_ARM64_REG_CP_REG, &cp);
     if (e != UC_ERR_OK)
@@ -127,7 +131,12 @@ static bool exclusive_watch(uc_engine *uc, struct vmf_vcpu_impl *v, uint64_t add
     v->excl_watch = false;
     uint64_t rn = 0;
     unsigned n = (w >> 5) & 31;
-    uc_reg_read(uc, n <= 28 ? UC_ARM64_REG_X0 + (int)n : n == 29 ? UC_ARM64_REG_X29 : n == 30 ? UC_ARM64_REG_X30 : UC_ARM64_REG_SP, &rn);
+    uc_reg_read(uc,
+                n <= 28   ? UC_ARM64_REG_X0 + (int)n
+                : n == 29 ? UC_ARM64_REG_X29
+                : n == 30 ? UC_ARM64_REG_X30
+                          : UC_ARM64_REG_SP,
+                &rn);
     return (rn & ~(uint64_t)63) == (v->excl_addr & ~(uint64_t)63);
 }
 
@@ -273,9 +282,9 @@ int arm64_prepare(vmf_vcpu *vcpu, struct inflight *fl, uint64_t pc, vmf_exit *ex
     int st = vmf_arm64_decode(fl->word, &fl->acc);
     if (st) {
         if (exit)
-            exit_error(exit, st, "instruction 0x%08x (%s) at pc 0x%llx accesses a reservation but cannot be emulated: %s",
-                       fl->word, fl->acc.mnemonic ? fl->acc.mnemonic : "?", (unsigned long long)pc,
-                       vmf_strerror(st));
+            exit_error(exit, st,
+                       "instruction 0x%08x (%s) at pc 0x%llx accesses a reservation but cannot be emulated: %s",
+                       fl->word, fl->acc.mnemonic ? fl->acc.mnemonic : "?", (unsigned long long)pc, vmf_strerror(st));
         return st;
     }
     const vmf_arm64_access *a = &fl->acc;

@@ -35,16 +35,16 @@ typedef enum memory_fault_result {
 } memory_fault_result_t;
 
 typedef struct vm_frame {
-    seL4_CPtr cptr;           /* the frame: host address of its bytes in vmfault */
-    seL4_CapRights_t rights;  /* mapping rights (recorded; guest RAM is always RWX here) */
-    uintptr_t vaddr;          /* guest-physical address the frame maps at */
-    size_t size_bits;         /* log2 of the frame size, at least 12 */
+    seL4_CPtr cptr;          /* the frame: host address of its bytes in vmfault */
+    seL4_CapRights_t rights; /* mapping rights (recorded; guest RAM is always RWX here) */
+    uintptr_t vaddr;         /* guest-physical address the frame maps at */
+    size_t size_bits;        /* log2 of the frame size, at least 12 */
 } vm_frame_t;
 
 typedef struct vm_memory_reservation vm_memory_reservation_t;
 
-typedef memory_fault_result_t (*memory_fault_callback_fn)(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr,
-                                                          size_t len, void *cookie);
+typedef memory_fault_result_t (*memory_fault_callback_fn)(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr, size_t len,
+                                                          void *cookie);
 typedef vm_frame_t (*memory_map_iterator_fn)(uintptr_t addr, void *cookie);
 
 /* Initialise the VM's memory interface.  vmf_vm_create already does it; a
@@ -61,8 +61,7 @@ int vm_memory_make_anon(vm_t *vm, uintptr_t addr, size_t size);
 
 /* Reserve `bytes` at the lowest `align`-aligned free address of the anon pool. */
 vm_memory_reservation_t *vm_reserve_anon_memory(vm_t *vm, size_t bytes, size_t align,
-                                                memory_fault_callback_fn fault_callback, void *cookie,
-                                                uintptr_t *addr);
+                                                memory_fault_callback_fn fault_callback, void *cookie, uintptr_t *addr);
 
 /* Remove a reservation (and its mapping).  -1 on failure, 0 on success. */
 int vm_free_reserved_memory(vm_t *vm, vm_memory_reservation_t *reservation);
@@ -75,8 +74,8 @@ int vm_map_reservation(vm_t *vm, vm_memory_reservation_t *reservation, memory_ma
 
 /* Back the reservation with num_frames frames of 2^frame_size_bits bytes, in
  * address order from the reservation's base (frames[i] is a host pointer). */
-int vm_map_reservation_frames(vm_t *vm, vm_memory_reservation_t *reservation, seL4_CPtr *frames,
-                              size_t num_frames, size_t frame_size_bits);
+int vm_map_reservation_frames(vm_t *vm, vm_memory_reservation_t *reservation, seL4_CPtr *frames, size_t num_frames,
+                              size_t frame_size_bits);
 
 void vm_get_reservation_memory_region(vm_memory_reservation_t *reservation, uintptr_t *addr, size_t *size);
 

@@ -55,35 +55,35 @@ enum vmf_arm64_extend {
 #define VMF_A64_EC_DABT_LOW 0x24u
 
 typedef struct vmf_arm64_access {
-    uint32_t insn;          /* the instruction word */
-    const char *mnemonic;   /* static lower-case base mnemonic: "ldr", "ldrsb", "stp", "ldxr", "ld1" ... */
-    uint8_t access;         /* enum vmf_access_dir */
-    uint8_t size;           /* bytes per register transferred: 1, 2, 4, 8 or 16 */
-    uint8_t nregs;          /* data registers transferred: 1, 2 for pairs, 1-4 for LD1/ST1 */
+    uint32_t insn;                /* the instruction word */
+    const char *mnemonic;         /* static lower-case base mnemonic: "ldr", "ldrsb", "stp", "ldxr", "ld1" ... */
+    uint8_t access;               /* enum vmf_access_dir */
+    uint8_t size;                 /* bytes per register transferred: 1, 2, 4, 8 or 16 */
+    uint8_t nregs;                /* data registers transferred: 1, 2 for pairs, 1-4 for LD1/ST1 */
     uint8_t rt[VMF_A64_MAX_REGS]; /* data registers in transfer order (rt[1] is Rt2 of a pair);
                                      GPR 31 means XZR/WZR; unused slots VMF_A64_NO_REG */
-    uint8_t rn;             /* base register, 31 means SP; VMF_A64_NO_REG for literal loads */
-    uint8_t rm;             /* index register (REG, POST_REG modes; 31 = XZR) or VMF_A64_NO_REG */
-    uint8_t rs;             /* store-exclusive status register (Ws); for LSE atomics and CAS the
+    uint8_t rn;                   /* base register, 31 means SP; VMF_A64_NO_REG for literal loads */
+    uint8_t rm;                   /* index register (REG, POST_REG modes; 31 = XZR) or VMF_A64_NO_REG */
+    uint8_t rs;                   /* store-exclusive status register (Ws); for LSE atomics and CAS the
                                operand register Rs (CASP: the even register of the pair);
                                else VMF_A64_NO_REG */
-    uint8_t addr_mode;      /* enum vmf_arm64_addr_mode */
-    uint8_t extend;         /* enum vmf_arm64_extend, REG mode only */
-    uint8_t shift;          /* left shift applied to the extended index, REG mode only */
-    bool vreg;              /* data registers are SIMD&FP registers (B/H/S/D/Q views of V) */
-    bool sign_extend;       /* load sign-extends the value (LDRS*, LDPSW) */
-    bool dest64;            /* GPR data register is 64-bit (X); false = 32-bit (W) */
-    bool acqrel;            /* acquire or release semantics (LDAR, STLR, LDAXR, ...) */
-    bool exclusive;         /* load/store exclusive */
-    bool unprivileged;      /* LDTR/STTR family */
-    bool writeback;         /* base register is updated (PRE, POST, POST_REG) */
-    int64_t imm;            /* byte offset: OFFSET/PRE/POST/LITERAL (already scaled) */
-    uint32_t total;         /* total bytes moved = size * nregs */
+    uint8_t addr_mode;            /* enum vmf_arm64_addr_mode */
+    uint8_t extend;               /* enum vmf_arm64_extend, REG mode only */
+    uint8_t shift;                /* left shift applied to the extended index, REG mode only */
+    bool vreg;                    /* data registers are SIMD&FP registers (B/H/S/D/Q views of V) */
+    bool sign_extend;             /* load sign-extends the value (LDRS*, LDPSW) */
+    bool dest64;                  /* GPR data register is 64-bit (X); false = 32-bit (W) */
+    bool acqrel;                  /* acquire or release semantics (LDAR, STLR, LDAXR, ...) */
+    bool exclusive;               /* load/store exclusive */
+    bool unprivileged;            /* LDTR/STTR family */
+    bool writeback;               /* base register is updated (PRE, POST, POST_REG) */
+    int64_t imm;                  /* byte offset: OFFSET/PRE/POST/LITERAL (already scaled) */
+    uint32_t total;               /* total bytes moved = size * nregs */
     /* Syndrome, as ESR_EL2 reports a stage-2 data abort on this instruction.  */
-    bool isv;               /* instruction syndrome valid (single GPR, no writeback,
+    bool isv;     /* instruction syndrome valid (single GPR, no writeback,
                                not exclusive, not an atomic read-modify-write,
                                not SIMD&FP, not a pair) */
-    uint32_t esr;           /* full ESR_EL2: EC=0x24, IL=1, ISS incl. DFSC = translation L3.
+    uint32_t esr; /* full ESR_EL2: EC=0x24, IL=1, ISS incl. DFSC = translation L3.
                                When isv is false ISS[23:14] are zero (RES0). */
 } vmf_arm64_access;
 
@@ -101,8 +101,8 @@ int vmf_arm64_decode(uint32_t insn, vmf_arm64_access *out);
  * written: the updated base for writeback forms, rn_value otherwise.
  * rn_value is the base register (SP when rn == 31), rm_value the index
  * register (0 for XZR), pc the instruction's address.  Wraps modulo 2^64. */
-uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_t rm_value,
-                           uint64_t pc, uint64_t *new_base);
+uint64_t vmf_arm64_address(const vmf_arm64_access *a, uint64_t rn_value, uint64_t rm_value, uint64_t pc,
+                           uint64_t *new_base);
 
 /* The ESR_EL2 value for this access with a caller-chosen DFSC (low 6 bits). */
 uint32_t vmf_arm64_esr(const vmf_arm64_access *a, uint32_t dfsc);

@@ -25,17 +25,17 @@ enum vmf_fault_result {
 };
 
 typedef struct vmf_fault {
-    uint64_t addr;        /* guest-physical address of this access */
-    uint64_t pc;          /* the faulting instruction */
-    uint64_t icount;      /* virtual time when it faulted */
-    uint64_t data;        /* write: value stored; read: value supplied so far */
-    uint8_t size;         /* bytes: 1, 2, 4 or 8 */
-    uint8_t access;       /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
-    uint8_t part;         /* index of this access within the instruction (0-based) */
-    uint8_t parts;        /* accesses the instruction makes to reservations and RAM */
-    uint8_t path;         /* enum vmf_path the fault arrived on */
-    uint8_t result;       /* enum vmf_fault_result, once the handler returned */
-    uint32_t insn_word;   /* the instruction */
+    uint64_t addr;      /* guest-physical address of this access */
+    uint64_t pc;        /* the faulting instruction */
+    uint64_t icount;    /* virtual time when it faulted */
+    uint64_t data;      /* write: value stored; read: value supplied so far */
+    uint8_t size;       /* bytes: 1, 2, 4 or 8 */
+    uint8_t access;     /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
+    uint8_t part;       /* index of this access within the instruction (0-based) */
+    uint8_t parts;      /* accesses the instruction makes to reservations and RAM */
+    uint8_t path;       /* enum vmf_path the fault arrived on */
+    uint8_t result;     /* enum vmf_fault_result, once the handler returned */
+    uint32_t insn_word; /* the instruction */
     vm_memory_reservation_t *reservation;
     vmf_arm64_access insn; /* decoded instruction (always filled by the engine) */
 } vmf_fault;

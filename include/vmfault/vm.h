@@ -68,7 +68,7 @@ enum vmf_arm64_reg {
 };
 
 /* AArch64 system registers by their MRS/MSR encoding. */
-#define VMF_A64_SYSREG(op0, op1, crn, crm, op2) \
+#define VMF_A64_SYSREG(op0, op1, crn, crm, op2)                                                                        \
     ((uint32_t)(op0) << 16 | (uint32_t)(op1) << 12 | (uint32_t)(crn) << 8 | (uint32_t)(crm) << 4 | (uint32_t)(op2))
 #define VMF_A64_SCTLR_EL1 VMF_A64_SYSREG(3, 0, 1, 0, 0)
 #define VMF_A64_TTBR0_EL1 VMF_A64_SYSREG(3, 0, 2, 0, 0)
@@ -96,14 +96,14 @@ uint64_t vmf_vcpu_icount(const vmf_vcpu *vcpu);
 /* ---- the run loop and its exits (after FreeBSD bhyve's struct vm_exit) ---- */
 
 enum vmf_exitcode {
-    VMF_EXIT_BUDGET = 1,     /* the instruction budget of vmf_run is used up */
-    VMF_EXIT_INST_EMUL = 2,  /* a fault no handler completed (FAULT_UNHANDLED or no callback) */
-    VMF_EXIT_PAGING = 3,     /* an access or fetch outside every region */
-    VMF_EXIT_HLT = 4,        /* WFI / WFE: the vCPU waits for an interrupt */
-    VMF_EXIT_EXCEPTION = 5,  /* the guest raised an exception vmfault does not deliver (SVC, UDF, ...) */
-    VMF_EXIT_ERROR = 6,      /* the run cannot go on: see u.error */
-    VMF_EXIT_STOP = 7,       /* vmf_vcpu_request_stop was called */
-    VMF_EXIT_BPT = 8,        /* the PC reached the breakpoint (vmf_vcpu_set_breakpoint), not executed yet */
+    VMF_EXIT_BUDGET = 1,    /* the instruction budget of vmf_run is used up */
+    VMF_EXIT_INST_EMUL = 2, /* a fault no handler completed (FAULT_UNHANDLED or no callback) */
+    VMF_EXIT_PAGING = 3,    /* an access or fetch outside every region */
+    VMF_EXIT_HLT = 4,       /* WFI / WFE: the vCPU waits for an interrupt */
+    VMF_EXIT_EXCEPTION = 5, /* the guest raised an exception vmfault does not deliver (SVC, UDF, ...) */
+    VMF_EXIT_ERROR = 6,     /* the run cannot go on: see u.error */
+    VMF_EXIT_STOP = 7,      /* vmf_vcpu_request_stop was called */
+    VMF_EXIT_BPT = 8,       /* the PC reached the breakpoint (vmf_vcpu_set_breakpoint), not executed yet */
 };
 
 /* Access kinds for a PAGING exit. */
@@ -114,22 +114,22 @@ enum vmf_fault_type {
 };
 
 typedef struct vmf_exit {
-    int exitcode;         /* enum vmf_exitcode */
-    int inst_length;      /* bytes of the instruction at pc; 0 when unknown */
-    uint64_t pc;          /* the instruction the exit is about */
-    uint64_t icount;      /* virtual time at the exit */
+    int exitcode;    /* enum vmf_exitcode */
+    int inst_length; /* bytes of the instruction at pc; 0 when unknown */
+    uint64_t pc;     /* the instruction the exit is about */
+    uint64_t icount; /* virtual time at the exit */
     union {
         struct {
-            uint64_t gpa;      /* address of the faulting access */
-            uint8_t size;      /* bytes, 1..8 */
-            uint8_t access;    /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
-            uint64_t data;     /* value written (writes) */
-            uint32_t esr;      /* ESR_EL2 a real CPU reports */
+            uint64_t gpa;          /* address of the faulting access */
+            uint8_t size;          /* bytes, 1..8 */
+            uint8_t access;        /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
+            uint64_t data;         /* value written (writes) */
+            uint32_t esr;          /* ESR_EL2 a real CPU reports */
             vmf_arm64_access insn; /* the decoded instruction */
         } inst_emul;
         struct {
             uint64_t gpa;
-            int fault_type;    /* enum vmf_fault_type */
+            int fault_type; /* enum vmf_fault_type */
         } paging;
         struct {
             uint32_t insn;     /* the instruction word */
