@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int run(const char *args, char *out, size_t len)
 {
@@ -98,4 +99,94 @@ Test(cli, demo_runs_the_same_on_both_paths)
     /* Everything after the header line is identical. */
     cr_expect_str_eq(strchr(fast, '\n'), strchr(exitp, '\n'));
     cr_expect_eq(run("demo --path sideways", fast, sizeof(fast)), 2);
+}
+
+static const char *scenario_dir(void)
+{
+    const char *d = getenv("VMFAULT_SCENARIOS");
+    cr_assert_not_null(d, "VMFAULT_SCENARIOS must name the scenarios directory (ctest sets it)");
+    return d;
+}
+
+Test(cli, run_record_replay)
+{
+    static char out[65536];
+    char args[1024], trace[] = "/tmp/vmfault-cli-XXXXXX";
+    int fd = mkstemp(trace);
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(args, sizeof(args), "run %s/tutorial/05-hello-uart.yaml --path exit", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "exit: test-exit at pc 0x40000028 after 84 instructions (status 0)");
+    expect_line(out, "expectations: 3 checked, all hold");
+    char *d = strstr(out, "digest: ");
+    cr_assert_not_null(d);
+    char digest[80];
+    snprintf(digest, sizeof(digest), "%.72s", d);
+
+    snprintf(args, sizeof(args), "record %s/tutorial/05-hello-uart.yaml -o %s", scenario_dir(), trace);
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    cr_expect_not_null(strstr(out, digest), "record prints the same digest as run on the other path:\n%s", out);
+
+    snprintf(args, sizeof(args), "replay %s", trace);
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    cr_expect_not_null(strstr(out, "replay: identical"), "%s", out);
+    cr_expect_not_null(strstr(out, digest), "%s", out);
+
+    /* Alter one transmitted byte: 'h' (0x68) becomes 'j'. */
+    FILE *f = fopen(trace, "r");
+    static char buf[262144];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    char *hit = strstr(buf, "data: 0x68, result: handled, device: uart0");
+    cr_assert_not_null(hit);
+    hit[9] = 'a';
+    f = fopen(trace, "w");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    cr_expect_eq(run(args, out, sizeof(out)), 1, "%s", out);
+    cr_expect_not_null(strstr(out, "replay: DIVERGED"), "%s", out);
+    cr_expect_not_null(strstr(out, "expected t="), "%s", out);
+    remove(trace);
+}
+
+Test(cli, scenario_errors_name_file_line_and_column)
+{
+    static char out[8192];
+    char path[] = "/tmp/vmfault-bad-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char text[] = "arch: arm64\nmemory:\n  ram:\n    - {base: 0x40000000, sise: 0x1000}\n";
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    char args[256], want[512];
+    snprintf(args, sizeof(args), "run %s", path);
+    cr_expect_eq(run(args, out, sizeof(out)), 2, "%s", out);
+    snprintf(want, sizeof(want), "%s:4:", path);
+    cr_expect(strncmp(out, want, strlen(want)) == 0, "%s", out);
+    cr_expect_not_null(strstr(out, "sise"), "%s", out);
+    remove(path);
+    cr_expect_eq(run("run", out, sizeof(out)), 2);
+    cr_expect_eq(run("record /nonexistent.yaml", out, sizeof(out)), 2, "record needs -o");
+    cr_expect_eq(run("replay /nonexistent.yaml", out, sizeof(out)), 2);
+}
+
+Test(cli, failed_expectation_exits_one_with_context)
+{
+    static char out[8192];
+    char path[] = "/tmp/vmfault-fail-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char text[] = "arch: arm64\nmemory:\n  ram: [{base: 0x40000000, size: 0x1000}]\n"
+                        "guest: {asm: \"mov x1, #5\\nwfi\"}\nexpect:\n  registers: {x1: 6}\n";
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof(args), "run %s --explain", path);
+    cr_expect_eq(run(args, out, sizeof(out)), 1, "%s", out);
+    cr_expect_not_null(strstr(out, "expectations: 1 of 1 FAILED"), "%s", out);
+    cr_expect_not_null(strstr(out, "expect.registers.x1: expected 0x6, got 0x5"), "%s", out);
+    cr_expect_not_null(strstr(out, "exit wfi at pc"), "explain prints the exit:\n%s", out);
+    remove(path);
 }
