@@ -386,6 +386,19 @@ static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
     return STEP_DONE;
 }
 
+/* The exit path proper: decode the instruction at the PC and complete it in software. */
+static int emulate_current(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    if (arm64_prepare(vcpu, &v->fl, v->cur_pc, exit) != VMF_OK) {
+        exit->pc = v->cur_pc;
+        v->fl.pc = v->cur_pc;
+        return abandon(vcpu);
+    }
+    arm64_gather_store_data(vcpu, &v->fl);
+    return software_complete(vcpu, exit);
+}
+
 /* The caller completed (or restarted) the fault of an INST_EMUL exit. */
 static int resume_pending(vmf_vcpu *vcpu, vmf_exit *exit)
 {
@@ -497,22 +510,19 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                 s = STEP_EXIT;
                 break;
             }
-            if (arm64_prepare(vcpu, &v->fl, v->cur_pc, exit) != VMF_OK) {
+            s = emulate_current(vcpu, exit);
+            if (exit->exitcode == VMF_EXIT_ERROR && !v->fl.nbeats) {
+                /* Not decodable; if nothing is there at all it is a plain stage-2 miss. */
                 struct region *r = memmap_find(m, v->unmapped.addr);
-                if (!r || r->kind != REGION_RESERVATION) { /* nothing there at all: a stage-2 miss */
+                if (!r || r->kind != REGION_RESERVATION) {
                     memset(exit, 0, sizeof(*exit));
                     exit->exitcode = VMF_EXIT_PAGING;
+                    exit->pc = v->cur_pc;
                     exit->u.paging.gpa = v->unmapped.addr;
                     exit->u.paging.fault_type =
                         v->unmapped.type == UC_MEM_WRITE_UNMAPPED ? VMF_FAULT_WRITE : VMF_FAULT_READ;
                 }
-                exit->pc = v->cur_pc;
-                v->fl.pc = v->cur_pc;
-                s = abandon(vcpu);
-                break;
             }
-            arm64_gather_store_data(vcpu, &v->fl);
-            s = software_complete(vcpu, exit);
             break;
         case STOP_INTR:
             exit->exitcode = VMF_EXIT_EXCEPTION;
@@ -530,14 +540,7 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             /* A store-exclusive paired with a load-exclusive the engine emulated:
              * Unicorn's monitor never saw that load, so vmfault completes the store. */
             v->icount++; /* the code hook stopped before counting it */
-            if (arm64_prepare(vcpu, &v->fl, v->cur_pc, exit) != VMF_OK) {
-                exit->pc = v->cur_pc;
-                v->fl.pc = v->cur_pc;
-                s = abandon(vcpu);
-                break;
-            }
-            arm64_gather_store_data(vcpu, &v->fl);
-            s = software_complete(vcpu, exit);
+            s = emulate_current(vcpu, exit);
             break;
         case STOP_BPT:
             exit->exitcode = VMF_EXIT_BPT;
