@@ -127,6 +127,7 @@ enum stop_reason {
     STOP_MAP,      /* memory map changed under a running vCPU */
     STOP_BPT,      /* the breakpoint */
     STOP_EXCL,     /* a store-exclusive to a reservation whose load-exclusive vmfault emulated */
+    STOP_IRQ,      /* an unmasked interrupt input: take it before the next instruction */
 };
 
 struct mmio_ctx {
@@ -143,11 +144,20 @@ struct mapped_range {
 
 struct vmf_vcpu_impl {
     uc_engine *uc;
-    uc_hook h_code, h_unmapped, h_intr, h_mrs;
+    uc_hook h_code, h_unmapped, h_intr, h_mrs, h_msr;
+    vmf_vcpu *self;
     uint64_t icount, limit;
     uint64_t cur_pc;
-    uint64_t rng;             /* RNDR: a deterministic sequence, never host entropy */
-    uint64_t bpt;             /* breakpoint PC or VMF_BPT_NONE */
+    uint64_t rng;        /* RNDR: a deterministic sequence, never host entropy */
+    uint64_t bpt;        /* breakpoint PC or VMF_BPT_NONE */
+    uint64_t budget;     /* the caller's instruction limit; `limit` may stop earlier (timer) */
+    uint8_t exc_mode;    /* enum vmf_exc_mode */
+    bool irq_in, fiq_in; /* interrupt inputs */
+    struct arm64_timer {
+        uint32_t ctl; /* ENABLE bit 0, IMASK bit 1 (ISTATUS computed) */
+        uint64_t cval;
+        bool out;             /* the level last reported to the PPI sink */
+    } timer[2];               /* [0] physical (CNTP, INTID 30), [1] virtual (CNTV, INTID 27) */
     const struct memmap *map; /* the VM's, for the code hook */
     bool excl_watch;          /* an emulated load-exclusive armed the monitor at excl_addr */
     uint64_t excl_addr;
@@ -186,6 +196,9 @@ struct vmf_vm_impl {
     void *observer_cookie;
     vmf_irq_sink_fn irq_sink;
     void *irq_cookie;
+    vmf_ppi_sink_fn ppi_sink;
+    void *ppi_cookie;
+    uint8_t psci; /* enum vmf_psci_conduit */
     uint64_t irq_levels[VMF_IRQ_LINES / 64];
     char name[64];
     char lasterr[192];
@@ -231,6 +244,28 @@ int arm64_commit(vmf_vcpu *vcpu, struct inflight *fl);
 /* Save / restore the registers the instruction may write (fast-path undo). */
 int arm64_save(vmf_vcpu *vcpu, struct inflight *fl);
 int arm64_undo(vmf_vcpu *vcpu, struct inflight *fl);
+
+/* arch/arm64_exc.c: exception entry, interrupts, PSCI */
+enum exc_kind {
+    EXC_SYNC = 0,
+    EXC_IRQ = 1,
+    EXC_FIQ = 2,
+};
+/* Enter the EL1 vector for `kind` with the given return address (and for
+ * synchronous exceptions ESR_EL1 / FAR_EL1).  VMF_EUNSUPP from EL0. */
+int arm64_take_exception(vmf_vcpu *vcpu, enum exc_kind kind, uint64_t elr, uint32_t esr, bool set_far, uint64_t far);
+/* The code hook's question: is an interrupt input raised and unmasked? */
+bool arm64_irq_deliverable(struct vmf_vcpu_impl *v);
+/* After an UC_HOOK_INTR stop: SVC, HVC, SMC, BRK, undefined.  Fills *exit and
+ * returns 1 when the run must leave vmf_run, 0 to continue. */
+int arm64_handle_intr(vmf_vcpu *vcpu, vmf_exit *exit);
+/* An access or fetch outside every region: vector it (returns 1) in DELIVER
+ * mode, else 0 (the caller reports PAGING). */
+int arm64_deliver_abort(vmf_vcpu *vcpu, uint64_t pc, uint64_t addr, bool fetch, const vmf_arm64_access *acc);
+
+/* arch/arm64_timer.c: the generic timer on virtual time */
+bool arm64_timer_sysreg(vmf_vcpu *vcpu, const uc_arm64_cp_reg *cp, bool write, uint64_t *value);
+void arm64_timer_update(vmf_vcpu *vcpu);
 
 /* ---- run loop helpers (run.c) ------------------------------------------------- */
 

@@ -356,12 +356,15 @@ static int software_complete(vmf_vcpu *vcpu, vmf_exit *exit)
             continue;
         }
         if (!r || r->kind == REGION_ANON_POOL) {
+            restart(vcpu); /* the instruction does not complete: it takes an abort or exits */
+            if (arm64_deliver_abort(vcpu, fl->pc, b->addr, false, &fl->acc))
+                return STEP_DONE;
             exit->exitcode = VMF_EXIT_PAGING;
             exit->inst_length = 4;
             exit->pc = fl->pc;
             exit->u.paging.gpa = b->addr;
             exit->u.paging.fault_type = fl->acc.access & VMF_ACCESS_WRITE ? VMF_FAULT_WRITE : VMF_FAULT_READ;
-            return abandon(vcpu);
+            return STEP_EXIT;
         }
         if (st != VMF_OK) {
             exit_error(exit, VMF_EBOUNDS,
@@ -435,9 +438,15 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
     struct vmf_vcpu_impl *v = vcpu->impl;
     struct memmap *m = &vcpu->vm->impl->map;
     memset(exit, 0, sizeof(*exit));
-    v->limit = max_insns ? v->icount + max_insns : UINT64_MAX;
-    if (v->limit < v->icount)
-        v->limit = UINT64_MAX;
+    v->budget = max_insns ? v->icount + max_insns : UINT64_MAX;
+    if (v->budget < v->icount)
+        v->budget = UINT64_MAX;
+    v->limit = v->budget;
+    if (!vcpu->vcpu_online) {
+        exit->exitcode = VMF_EXIT_SUSPENDED;
+        exit->u.suspended.how = VMF_SUSPEND_CPU_OFF;
+        goto out;
+    }
 
     {
         uint64_t start;
@@ -457,10 +466,13 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             exit->exitcode = VMF_EXIT_STOP;
             break;
         }
-        if (v->icount >= v->limit) {
+        if (v->icount >= v->budget) {
             exit->exitcode = VMF_EXIT_BUDGET;
             break;
         }
+        /* stop exactly at the next timer deadline, so its interrupt is on time */
+        uint64_t deadline = vmf_vcpu_next_deadline(vcpu);
+        v->limit = deadline < v->budget ? deadline : v->budget;
         int st = vcpu_sync_maps(vcpu);
         if (st) {
             exit_error(exit, st, "cannot apply the memory map to Unicorn: %s", vmf_strerror(st));
@@ -503,6 +515,8 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             break;
         case STOP_UNMAPPED:
             if (v->unmapped.type == UC_MEM_FETCH_UNMAPPED) {
+                if (arm64_deliver_abort(vcpu, v->unmapped.addr, v->unmapped.addr, true, NULL))
+                    break;
                 exit->exitcode = VMF_EXIT_PAGING;
                 exit->u.paging.gpa = v->unmapped.addr;
                 exit->u.paging.fault_type = VMF_FAULT_EXEC;
@@ -524,18 +538,20 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
                 }
             }
             break;
-        case STOP_INTR:
-            exit->exitcode = VMF_EXIT_EXCEPTION;
-            exit->pc = v->cur_pc;
-            exit->inst_length = 4;
-            exit->u.exception.intno = v->intno;
-            {
-                const uint8_t *p = memmap_host(m, v->cur_pc, 4);
-                if (p)
-                    memcpy(&exit->u.exception.insn, p, 4);
+        case STOP_INTR: s = arm64_handle_intr(vcpu, exit) ? STEP_EXIT : STEP_DONE; break;
+        case STOP_IRQ: {
+            /* FIQ first: it has the higher priority when both are unmasked */
+            uint64_t pstate = 0;
+            uc_reg_read(v->uc, UC_ARM64_REG_PSTATE, &pstate);
+            enum exc_kind k = v->fiq_in && !(pstate & 0x40) ? EXC_FIQ : EXC_IRQ;
+            if (arm64_take_exception(vcpu, k, v->cur_pc, 0, false, 0) != VMF_OK) {
+                exit_error(exit, VMF_EUNSUPP, "interrupt at pc 0x%llx taken from EL0 or EL1t: not supported",
+                           (unsigned long long)v->cur_pc);
+                exit->pc = v->cur_pc;
+                s = STEP_EXIT;
             }
-            s = STEP_EXIT;
             break;
+        }
         case STOP_EXCL:
             /* A store-exclusive paired with a load-exclusive the engine emulated:
              * Unicorn's monitor never saw that load, so vmfault completes the store. */
@@ -548,8 +564,8 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             exit->inst_length = 4;
             s = STEP_EXIT;
             break;
-        case STOP_LIMIT:
-        case STOP_MAP: break; /* loop: budget, stop request or a map change */
+        case STOP_LIMIT: arm64_timer_update(vcpu); break; /* budget, a timer deadline, or a stop request */
+        case STOP_MAP: break;
         default:
             if (e != UC_ERR_OK) {
                 exit_error(exit, VMF_EUNICORN, "Unicorn stopped at pc 0x%llx: %s", (unsigned long long)v->cur_pc,
@@ -559,10 +575,13 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             } else if (is_wait(m, v->cur_pc)) {
                 uint64_t next = v->cur_pc + 4;
                 uc_reg_write(v->uc, UC_ARM64_REG_PC, &next);
-                exit->exitcode = VMF_EXIT_HLT;
-                exit->pc = v->cur_pc;
-                exit->inst_length = 4;
-                s = STEP_EXIT;
+                if (!v->irq_in && !v->fiq_in) { /* a pending interrupt, even masked, wakes WFI at once */
+                    exit->exitcode = VMF_EXIT_HLT;
+                    exit->pc = v->cur_pc;
+                    exit->inst_length = 4;
+                    exit->u.hlt.wake_at = vmf_vcpu_next_deadline(vcpu);
+                    s = STEP_EXIT;
+                }
             }
             break;
         }

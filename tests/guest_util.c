@@ -1,5 +1,12 @@
+#define _POSIX_C_SOURCE 200809L
 /* Test helpers (see guest_util.h). */
 #include "guest_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/runner.h"
 
 int tvm_create(struct tvm *t, enum vmf_path path)
 {
@@ -52,4 +59,35 @@ void tvm_destroy(struct tvm *t)
     vmf_vm_destroy(t->vm);
     t->vm = NULL;
     t->vcpu = NULL;
+}
+
+int tvm_asm(struct tvm *t, const char *text)
+{
+    struct scenario *s = calloc(1, sizeof(*s));
+    if (!s)
+        return VMF_ENOMEM;
+    snprintf(s->files[0], sizeof(s->files[0]), "test.s");
+    s->nfiles = 1;
+    s->nram = 1;
+    s->ram[0].base = TVM_RAM;
+    s->ram[0].size = TVM_RAM_SIZE;
+    s->guest_kind = SCN_GUEST_ASM;
+    s->guest_text = strdup(text);
+    struct guest_image img;
+    struct scn_error err;
+    int st = guest_build(s, &img, &err);
+    free(s->guest_text);
+    free(s);
+    if (st) {
+        fprintf(stderr, "tvm_asm: line %u: %s\n", err.line, err.message);
+        return VMF_EINVAL;
+    }
+    for (size_t i = 0; i < img.nseg && !st; i++)
+        st = vmf_mem_write(t->vm, img.seg[i].addr, img.bytes + img.seg[i].off, img.seg[i].len);
+    if (!st)
+        st = vmf_reg_write(t->vcpu, VMF_ARM64_PC, img.entry);
+    if (!st)
+        st = vmf_reg_write(t->vcpu, VMF_ARM64_SP, TVM_RAM + TVM_RAM_SIZE);
+    guest_free(&img);
+    return st;
 }

@@ -24,6 +24,9 @@ int tvm_create(struct tvm *t, enum vmf_path path);
 int tvm_load(struct tvm *t, const uint32_t *words, size_t n);
 /* Run to the first exit with a budget; returns vmf_run's status. */
 int tvm_run(struct tvm *t, uint64_t budget, vmf_exit *ex);
+/* Assemble GNU as text (AArch64) at TVM_RAM and load it; PC at its start.
+ * Labels, literal pools and .data all work (the runner's assembler). */
+int tvm_asm(struct tvm *t, const char *text);
 uint64_t tvm_x(struct tvm *t, unsigned n);
 void tvm_set_x(struct tvm *t, unsigned n, uint64_t v);
 void tvm_destroy(struct tvm *t);

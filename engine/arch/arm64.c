@@ -153,6 +153,12 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
         uc_emu_stop(uc);
         return;
     }
+    if ((v->irq_in || v->fiq_in) && arm64_irq_deliverable(v)) {
+        v->stop = STOP_IRQ; /* taken before this instruction, which does not retire */
+        v->cur_pc = address;
+        uc_emu_stop(uc);
+        return;
+    }
     if (v->excl_watch && exclusive_watch(uc, v, address)) {
         v->stop = STOP_EXCL;
         v->cur_pc = address;
@@ -199,7 +205,11 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 {
     struct vmf_vcpu_impl *v = user;
     uint64_t value;
-    if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 14 && cp->crm == 0 && (cp->op2 == 1 || cp->op2 == 2)) {
+    if (arm64_timer_sysreg(v->self, cp, false, &value)) {
+        /* the generic timer: arm64_timer.c */
+    } else if (cp->op0 == 3 && cp->op1 == 0 && cp->crn == 0 && cp->crm == 0 && cp->op2 == 5) {
+        value = 0x80000000u | v->self->vcpu_id; /* MPIDR_EL1: Aff0 = vCPU number, uniprocessor bit clear */
+    } else if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 14 && cp->crm == 0 && (cp->op2 == 1 || cp->op2 == 2)) {
         value = v->icount; /* CNTPCT_EL0 (op2 1), CNTVCT_EL0 (op2 2) */
     } else if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 2 && cp->crm == 4 && cp->op2 <= 1) {
         v->rng ^= v->rng << 13; /* RNDR, RNDRRS: succeed (NZCV = 0) with the next value */
@@ -216,6 +226,16 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
     return 1; /* handled: Unicorn skips the instruction's own effect */
 }
 
+/* MSR to the timer registers (everything else is Unicorn's). */
+static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
+{
+    struct vmf_vcpu_impl *v = user;
+    uint64_t value = 0;
+    if (reg != UC_ARM64_REG_XZR)
+        uc_reg_read(uc, reg, &value);
+    return arm64_timer_sysreg(v->self, cp, true, &value) ? 1 : 0;
+}
+
 int arm64_vcpu_init(vmf_vcpu *vcpu)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
@@ -225,7 +245,8 @@ int arm64_vcpu_init(vmf_vcpu *vcpu)
         uc_hook_add(v->uc, &v->h_code, UC_HOOK_CODE, (void *)code_hook, v, 1, 0) != UC_ERR_OK ||
         uc_hook_add(v->uc, &v->h_unmapped, UC_HOOK_MEM_UNMAPPED, (void *)unmapped_hook, v, 1, 0) != UC_ERR_OK ||
         uc_hook_add(v->uc, &v->h_intr, UC_HOOK_INTR, (void *)intr_hook, v, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(v->uc, &v->h_mrs, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) != UC_ERR_OK) {
+        uc_hook_add(v->uc, &v->h_mrs, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) != UC_ERR_OK ||
+        uc_hook_add(v->uc, &v->h_msr, UC_HOOK_INSN, (void *)msr_hook, v, 1, 0, UC_ARM64_INS_MSR) != UC_ERR_OK) {
         uc_close(v->uc);
         v->uc = NULL;
         return VMF_EUNICORN;
@@ -233,6 +254,7 @@ int arm64_vcpu_init(vmf_vcpu *vcpu)
     v->limit = UINT64_MAX;
     v->rng = 0x9e3779b97f4a7c15ull ^ vcpu->vcpu_id;
     v->bpt = VMF_BPT_NONE;
+    v->self = vcpu;
     return VMF_OK;
 }
 

@@ -104,6 +104,14 @@ enum vmf_exitcode {
     VMF_EXIT_ERROR = 6,     /* the run cannot go on: see u.error */
     VMF_EXIT_STOP = 7,      /* vmf_vcpu_request_stop was called */
     VMF_EXIT_BPT = 8,       /* the PC reached the breakpoint (vmf_vcpu_set_breakpoint), not executed yet */
+    VMF_EXIT_SUSPENDED = 9, /* PSCI SYSTEM_OFF / SYSTEM_RESET, or this vCPU called CPU_OFF: see u.suspended */
+};
+
+/* How a SUSPENDED exit happened (after bhyve's vm_suspend_how). */
+enum vmf_suspend_how {
+    VMF_SUSPEND_POWEROFF = 1,
+    VMF_SUSPEND_RESET = 2,
+    VMF_SUSPEND_CPU_OFF = 3,
 };
 
 /* Access kinds for a PAGING exit. */
@@ -140,6 +148,12 @@ typedef struct vmf_exit {
             int status;        /* a VMF_E* code */
             char message[192]; /* what and where, one line */
         } error;
+        struct {
+            uint64_t wake_at; /* the vCPU's next timer deadline (virtual time), UINT64_MAX if none */
+        } hlt;
+        struct {
+            int how; /* enum vmf_suspend_how */
+        } suspended;
     } u;
 } vmf_exit;
 
@@ -170,6 +184,44 @@ bool vmf_irq_level(const vmf_vm *vm, uint32_t line);
  * the caller can step past).  VMF_BPT_NONE clears it. */
 #define VMF_BPT_NONE UINT64_MAX
 int vmf_vcpu_set_breakpoint(vmf_vcpu *vcpu, uint64_t pc);
+
+/* ---- exceptions, interrupts, timer and firmware (AArch64, guest at EL1) ----------
+ *
+ * Unicorn neither vectors exceptions nor has an interrupt input, so the backend
+ * performs exception entry itself: ELR_EL1, SPSR_EL1, ESR_EL1/FAR_EL1 for
+ * synchronous exceptions, PSTATE (DAIF masked, EL1h) and the PC at the right
+ * VBAR_EL1 offset; the guest's ERET runs natively.  Entry is supported from
+ * EL1h, where bare-metal test programs and kernels run: Unicorn cannot be
+ * moved between exception levels or stack pointers from outside, so an
+ * exception or interrupt taken from EL0 or EL1t stops the run with an error. */
+enum vmf_exc_mode {
+    VMF_EXC_EXIT = 0,    /* synchronous exceptions and stray accesses leave vmf_run (EXCEPTION, PAGING) */
+    VMF_EXC_DELIVER = 1, /* they are vectored into the guest through VBAR_EL1, like hardware */
+};
+int vmf_vcpu_set_exception_mode(vmf_vcpu *vcpu, enum vmf_exc_mode mode);
+/* The vCPU's IRQ and FIQ inputs (an interrupt controller's outputs).  A raised,
+ * unmasked input is taken before the next instruction; a masked one waits
+ * until the guest clears PSTATE.I/F.  Callable from a fault handler. */
+int vmf_vcpu_set_irq_input(vmf_vcpu *vcpu, bool irq, bool fiq);
+/* Per-CPU interrupt outputs of the vCPUs themselves (the generic timer's PPIs:
+ * INTID 30 non-secure physical, 27 virtual), as level changes. */
+typedef void (*vmf_ppi_sink_fn)(vmf_vm *vm, unsigned cpu, uint32_t intid, bool level, void *cookie);
+int vmf_vm_set_ppi_sink(vmf_vm *vm, vmf_ppi_sink_fn fn, void *cookie);
+/* PSCI firmware over HVC or SMC: VERSION (1.0), FEATURES, CPU_ON, CPU_OFF,
+ * AFFINITY_INFO, SYSTEM_OFF, SYSTEM_RESET.  MPIDR_EL1 of vCPU n reads
+ * 0x80000000 | n.  With VMF_PSCI_NONE, HVC and SMC are exceptions. */
+enum vmf_psci_conduit {
+    VMF_PSCI_NONE = 0,
+    VMF_PSCI_HVC = 1,
+    VMF_PSCI_SMC = 2,
+};
+int vmf_vm_set_psci(vmf_vm *vm, enum vmf_psci_conduit conduit);
+/* Power state: an offline vCPU is not run (PSCI CPU_ON brings it online). */
+int vmf_vcpu_set_online(vmf_vcpu *vcpu, bool online);
+/* Let virtual time pass for a waiting vCPU: its counter moves to t (never back). */
+int vmf_vcpu_wait_until(vmf_vcpu *vcpu, uint64_t t);
+/* The vCPU's next timer deadline in virtual time, UINT64_MAX if none. */
+uint64_t vmf_vcpu_next_deadline(const vmf_vcpu *vcpu);
 
 /* Name of an exit code ("INST_EMUL", ...). */
 const char *vmf_exit_name(int exitcode);
