@@ -43,6 +43,7 @@ enum scn_model {
     SCN_MODEL_PL011 = 2,
     SCN_MODEL_TEST_EXIT = 3,
     SCN_MODEL_HANDLER = 4, /* a handler a C program registers by name (runner API) */
+    SCN_MODEL_GICV2 = 5,   /* the GICv2: base = distributor, cpu_base = CPU interface */
 };
 
 enum scn_path {
@@ -60,6 +61,9 @@ struct scn_device {
     struct vmf_regfile_config regfile; /* SCN_MODEL_REGFILE */
     char uart_input[256];              /* SCN_MODEL_PL011: bytes queued for the guest */
     size_t uart_input_len;
+    int32_t irq;                       /* SCN_MODEL_PL011: its interrupt (INTID of an SPI), -1 for none */
+    uint64_t cpu_base;                 /* SCN_MODEL_GICV2: the CPU interface (0x2000 bytes) */
+    uint32_t nirqs;                    /* SCN_MODEL_GICV2: interrupt IDs implemented (default 128) */
     struct scn_loc loc;
 };
 
@@ -140,6 +144,17 @@ struct scenario {
     struct scn_event events[SCN_MAX_EVENTS];
     size_t nevents;
 
+    /* platform: how the machine behaves beyond its memory map */
+    struct {
+        uint8_t exceptions;   /* 0 = exit (report them), 1 = deliver (vector through VBAR_EL1) */
+        uint8_t psci;         /* 0 none, 1 hvc, 2 smc (enum vmf_psci_conduit) */
+        bool dtb;             /* generate a device tree and pass its address in x0 */
+        uint64_t dtb_address; /* default: the last 64 KiB of the first RAM region */
+        char bootargs[256];   /* /chosen/bootargs */
+        uint64_t quantum;     /* SMP: instructions per vCPU per round (default 1000) */
+        struct scn_loc loc;
+    } platform;
+
     /* stop conditions (the run ends at the first that holds) */
     uint64_t max_instructions; /* default 1,000,000 */
     bool stop_on_wfi;          /* default true: WFI with nothing pending ends the run */
@@ -160,7 +175,7 @@ struct scenario {
     bool has_expect_uart;
     char expect_uart[1024]; /* what the PL011(s) transmitted, concatenated in device order */
     bool has_expect_exit;
-    char expect_exit[16]; /* "wfi", "test-exit", "pc", "budget", "error", "stop" */
+    char expect_exit[16]; /* "wfi", "test-exit", "pc", "budget", "error", "stop", "poweroff", "reset" */
     bool has_expect_status;
     uint32_t expect_status; /* test-exit status */
     struct scn_loc expect_loc;

@@ -625,7 +625,7 @@ static int flatten(struct ctx *c, const struct ynode *map, struct kvs *out, int 
     return 0;
 }
 
-#define LD_MAX_FIELDS 12
+#define LD_MAX_FIELDS 16
 struct fields {
     const struct ynode *v[LD_MAX_FIELDS]; /* values by key index, NULL when absent */
     const struct ynode *k[LD_MAX_FIELDS]; /* the key nodes */
@@ -949,6 +949,9 @@ static int region_check(struct ctx *c, const struct ynode *map, const struct yno
                            "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps device '%s' [0x%" PRIx64 ", 0x%" PRIx64 ")",
                            what, base, end, d->name, d->base, d->base + d->size);
         }
+        if (d->model == SCN_MODEL_GICV2 && base < d->cpu_base + 0x2000 && d->cpu_base < end)
+            return fail_at(c, map, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps the CPU interface of '%s' at 0x%" PRIx64,
+                           what, base, end, d->name, d->cpu_base);
     }
     return 0;
 }
@@ -1143,13 +1146,27 @@ static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhe
     return 0;
 }
 
-enum { D_NAME, D_MODEL, D_BASE, D_SIZE, D_PATH, D_UNLISTED, D_REGISTERS, D_HANDLER, D_INPUT, D_NKEYS };
+enum {
+    D_NAME,
+    D_MODEL,
+    D_BASE,
+    D_SIZE,
+    D_PATH,
+    D_UNLISTED,
+    D_REGISTERS,
+    D_HANDLER,
+    D_INPUT,
+    D_IRQ,
+    D_CPU_INTERFACE,
+    D_IRQS,
+    D_NKEYS
+};
 
 static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
 {
-    static const char *const keys[] = {"name",     "model",     "base",    "size", "path",
-                                       "unlisted", "registers", "handler", "input"};
-    static const char *const models[] = {"regfile", "pl011", "test-exit", "handler"};
+    static const char *const keys[] = {"name",      "model",   "base",  "size", "path",          "unlisted",
+                                       "registers", "handler", "input", "irq",  "cpu_interface", "irqs"};
+    static const char *const models[] = {"regfile", "pl011", "test-exit", "handler", "gicv2"};
     static const char *const paths[] = {"fast", "exit"};
     static const char *const policies[] = {"zero", "error", "stop"};
     char where[64];
@@ -1180,9 +1197,11 @@ static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
                            scn_loc_str(s, s->devices[i].loc, at, sizeof at));
         }
     size_t model, path = 0, policy = 0;
-    if (get_enum(c, f.v[D_MODEL], "model", "device model", models, 4, "regfile, pl011, test-exit or handler", &model))
+    if (get_enum(c, f.v[D_MODEL], "model", "device model", models, 5, "regfile, pl011, test-exit, handler or gicv2",
+                 &model))
         return -1;
     d->model = (uint8_t)(model + 1);
+    d->irq = -1;
     d->size = 0x1000;
     if (get_u64(c, f.v[D_BASE], "base", &d->base) || (f.v[D_SIZE] && get_u64(c, f.v[D_SIZE], "size", &d->size)))
         return -1;
@@ -1201,6 +1220,9 @@ static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
         {D_REGISTERS, SCN_MODEL_REGFILE, "regfile"},
         {D_HANDLER, SCN_MODEL_HANDLER, "handler"},
         {D_INPUT, SCN_MODEL_PL011, "pl011"},
+        {D_IRQ, SCN_MODEL_PL011, "pl011"},
+        {D_CPU_INTERFACE, SCN_MODEL_GICV2, "gicv2"},
+        {D_IRQS, SCN_MODEL_GICV2, "gicv2"},
     };
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
         if (f.v[only[i].key] && d->model != only[i].model)
@@ -1213,6 +1235,28 @@ static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
     }
     if (f.v[D_INPUT] && get_str(c, f.v[D_INPUT], "input", d->uart_input, sizeof d->uart_input, &d->uart_input_len))
         return -1;
+    if (f.v[D_IRQ]) {
+        uint64_t irq;
+        if (get_range(c, f.v[D_IRQ], "irq", 32, 1019, &irq))
+            return -1;
+        d->irq = (int32_t)irq;
+    }
+    if (d->model == SCN_MODEL_GICV2) {
+        uint64_t nirqs = 128;
+        if (!f.v[D_CPU_INTERFACE])
+            return fail_at(c, n, "device needs 'cpu_interface' (the GICC base)");
+        if (get_u64(c, f.v[D_CPU_INTERFACE], "cpu_interface", &d->cpu_base))
+            return -1;
+        if (f.v[D_IRQS] && get_range(c, f.v[D_IRQS], "irqs", 32, 1020, &nirqs))
+            return -1;
+        d->nirqs = (uint32_t)nirqs;
+        char cwhat[64];
+        snprintf(cwhat, sizeof cwhat, "device '%s' CPU interface", d->name);
+        if (region_check(c, n, f.v[D_CPU_INTERFACE], NULL, d->cpu_base, 0x2000, cwhat))
+            return -1;
+        if (d->cpu_base < d->base + d->size && d->base < d->cpu_base + 0x2000)
+            return fail_at(c, f.v[D_CPU_INTERFACE], "the CPU interface overlaps the distributor");
+    }
     char what[48];
     snprintf(what, sizeof what, "device '%s'", d->name);
     if (region_check(c, n, f.v[D_BASE], f.v[D_SIZE], d->base, d->size, what))
@@ -1591,7 +1635,7 @@ static int apply_expect(struct ctx *c, const struct ynode *n)
 {
     static const char *const keys[] = {"exit",      "status", "faults",  "faults_exact",
                                        "registers", "memory", "devices", "uart"};
-    static const char *const exits[] = {"wfi", "test-exit", "pc", "budget", "error", "stop"};
+    static const char *const exits[] = {"wfi", "test-exit", "pc", "budget", "error", "stop", "poweroff", "reset"};
     struct fields f;
     struct scenario *s = c->s;
     if (want_map(c, n, "expect") || get_fields(c, n, "expect", keys, E_NKEYS, &f))
@@ -1599,7 +1643,8 @@ static int apply_expect(struct ctx *c, const struct ynode *n)
     s->expect_loc = loc_of(n);
     if (f.v[E_EXIT]) {
         size_t e;
-        if (get_enum(c, f.v[E_EXIT], "exit", "exit", exits, 6, "wfi, test-exit, pc, budget, error or stop", &e))
+        if (get_enum(c, f.v[E_EXIT], "exit", "exit", exits, 8,
+                     "wfi, test-exit, pc, budget, error, stop, poweroff or reset", &e))
             return -1;
         memset(s->expect_exit, 0, sizeof s->expect_exit);
         memcpy(s->expect_exit, exits[e], strlen(exits[e]));
@@ -1773,13 +1818,47 @@ enum {
     T_EVENTS,
     T_STOP,
     T_EXPECT,
+    T_PLATFORM,
     T_NKEYS
 };
 
+/* platform: {exceptions: exit|deliver, psci: none|hvc|smc, dtb: bool, dtb_address, bootargs, quantum} */
+static int apply_platform(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"exceptions", "psci", "dtb", "dtb_address", "bootargs", "quantum"};
+    static const char *const excs[] = {"exit", "deliver"};
+    static const char *const conduits[] = {"none", "hvc", "smc"};
+    struct scenario *s = c->s;
+    struct fields f;
+    if (want_map(c, n, "platform") || get_fields(c, n, "platform", keys, 6, &f))
+        return -1;
+    size_t e;
+    s->platform.loc = loc_of(n);
+    if (f.v[0]) {
+        if (get_enum(c, f.v[0], "exceptions", "exception mode", excs, 2, "exit or deliver", &e))
+            return -1;
+        s->platform.exceptions = (uint8_t)e;
+    }
+    if (f.v[1]) {
+        if (get_enum(c, f.v[1], "psci", "PSCI conduit", conduits, 3, "none, hvc or smc", &e))
+            return -1;
+        s->platform.psci = (uint8_t)e;
+    }
+    if (f.v[2] && get_bool(c, f.v[2], "dtb", &s->platform.dtb))
+        return -1;
+    if (f.v[3] && get_u64(c, f.v[3], "dtb_address", &s->platform.dtb_address))
+        return -1;
+    if (f.v[4] && get_str(c, f.v[4], "bootargs", s->platform.bootargs, sizeof s->platform.bootargs, NULL))
+        return -1;
+    if (f.v[5] && get_range(c, f.v[5], "quantum", 1, 100000000, &s->platform.quantum))
+        return -1;
+    return 0;
+}
+
 static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int depth)
 {
-    static const char *const keys[] = {"include", "name",      "description", "arch", "cpus",  "memory",
-                                       "guest",   "registers", "events",      "stop", "expect"};
+    static const char *const keys[] = {"include", "name",      "description", "arch", "cpus",   "memory",
+                                       "guest",   "registers", "events",      "stop", "expect", "platform"};
     static const char *const arches[] = {"arm64", "aarch64"};
     struct scenario *s = c->s;
     struct fields f;
@@ -1836,6 +1915,8 @@ static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int 
     if (f.v[T_STOP] && apply_stop(c, f.v[T_STOP]))
         return -1;
     if (f.v[T_EXPECT] && apply_expect(c, f.v[T_EXPECT]))
+        return -1;
+    if (f.v[T_PLATFORM] && apply_platform(c, f.v[T_PLATFORM]))
         return -1;
     return 0;
 }

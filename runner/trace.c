@@ -95,16 +95,18 @@ void trace_digest_hex(const struct trace *t, char out[65])
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static const char *const exit_names[] = {NULL, "wfi", "test-exit", "pc", "budget", "error", "stop"};
+#define NEXITS 8
+static const char *const exit_names[NEXITS + 1] = {NULL,    "wfi",  "test-exit", "pc",   "budget",
+                                                   "error", "stop", "poweroff",  "reset"};
 
 const char *tr_exit_name(int reason)
 {
-    return reason >= 1 && reason <= 6 ? exit_names[reason] : "?";
+    return reason >= 1 && reason <= NEXITS ? exit_names[reason] : "?";
 }
 
 int tr_exit_from_name(const char *name)
 {
-    for (int i = 1; i <= 6; i++)
+    for (int i = 1; i <= NEXITS; i++)
         if (!strcmp(name, exit_names[i]))
             return i;
     return -1;

@@ -24,7 +24,9 @@ enum tr_exit {
     TR_EXIT_PC = 3,     /* stop.pc reached */
     TR_EXIT_BUDGET = 4, /* stop.max_instructions */
     TR_EXIT_ERROR = 5,
-    TR_EXIT_STOP = 6, /* a device asked to stop (regfile unlisted: stop) */
+    TR_EXIT_STOP = 6,     /* a device asked to stop (regfile unlisted: stop) */
+    TR_EXIT_POWEROFF = 7, /* PSCI SYSTEM_OFF */
+    TR_EXIT_RESET = 8,    /* PSCI SYSTEM_RESET */
 };
 
 #define TR_NO_DEVICE 0xff

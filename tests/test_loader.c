@@ -604,7 +604,7 @@ Test(errors, value_too_wide_for_register)
 Test(errors, unknown_device_model)
 {
     expect_err(BASE "memory:\n  devices:\n    - {name: a, model: uart, base: 0x1000}\n", 5, 24,
-               "unknown device model 'uart' (regfile, pl011, test-exit or handler)");
+               "unknown device model 'uart' (regfile, pl011, test-exit, handler or gicv2)");
 }
 
 Test(errors, unsupported_arch)
