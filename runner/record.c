@@ -89,12 +89,26 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
         fprintf(f, "    - {base: 0x%llx, size: 0x%llx%s}\n", (unsigned long long)s->ram[i].base,
                 (unsigned long long)s->ram[i].size, s->ram[i].lazy ? ", lazy: true" : "");
     fputs("  devices:\n", f);
-    for (size_t i = 0; i < s->ndevices; i++)
-        fprintf(f, "    - {name: %s, base: 0x%llx, size: 0x%llx%s}\n", s->devices[i].name,
-                (unsigned long long)s->devices[i].base, (unsigned long long)s->devices[i].size,
-                s->devices[i].path == SCN_PATH_EXIT   ? ", path: exit"
-                : s->devices[i].path == SCN_PATH_FAST ? ", path: fast"
-                                                      : "");
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct scn_device *d = &s->devices[i];
+        fprintf(f, "    - {name: %s, base: 0x%llx, size: 0x%llx%s", d->name, (unsigned long long)d->base,
+                (unsigned long long)d->size,
+                d->path == SCN_PATH_EXIT   ? ", path: exit"
+                : d->path == SCN_PATH_FAST ? ", path: fast"
+                                           : "");
+        if (d->model == SCN_MODEL_GICV2) /* the interrupt controller is modelled in a replay too */
+            fprintf(f, ", model: gicv2, cpu_interface: 0x%llx, irqs: %u", (unsigned long long)d->cpu_base, d->nirqs);
+        fputs("}\n", f);
+    }
+    fprintf(f, "  platform: {exceptions: %s, psci: %s, dtb: %s, dtb_address: 0x%llx, quantum: %llu, bootargs: ",
+            s->platform.exceptions ? "deliver" : "exit",
+            s->platform.psci == 1   ? "hvc"
+            : s->platform.psci == 2 ? "smc"
+                                    : "none",
+            s->platform.dtb ? "true" : "false", (unsigned long long)s->platform.dtb_address,
+            (unsigned long long)s->platform.quantum);
+    put_quoted(f, s->platform.bootargs, strlen(s->platform.bootargs));
+    fputs("}\n", f);
     fprintf(f, "  image:\n    entry: 0x%llx\n    segments:\n", (unsigned long long)r->image.entry);
     for (size_t i = 0; i < r->image.nseg; i++) {
         fprintf(f, "      - address: 0x%llx\n        hex: \"", (unsigned long long)r->image.seg[i].addr);
@@ -129,8 +143,9 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
                     e->part, e->parts);
             break;
         case TR_IRQ:
-            fprintf(f, "  - {t: %llu, irq: %u, level: %s}\n", (unsigned long long)e->t, e->line,
-                    e->level ? "high" : "low");
+            fprintf(f, "  - {t: %llu, irq: %u, level: %s%s%s}\n", (unsigned long long)e->t, e->line,
+                    e->level ? "high" : "low", e->device < s->ndevices ? ", device: " : "",
+                    e->device < s->ndevices ? s->devices[e->device].name : "");
             break;
         default:
             fprintf(f, "  - {t: %llu, exit: %s, pc: 0x%llx, status: %u}\n", (unsigned long long)e->t,
@@ -268,7 +283,16 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             snprintf(dev->name, sizeof(dev->name), "%s", name);
             if (num(d, n, "base", &dev->base, true) || num(d, n, "size", &dev->size, true))
                 return -1;
+            const char *model = str(get(d, n, "model"));
             dev->model = SCN_MODEL_HANDLER; /* served from the trace */
+            dev->irq = -1;
+            if (model && !strcmp(model, "gicv2")) {
+                uint64_t nirqs = 128;
+                dev->model = SCN_MODEL_GICV2;
+                if (num(d, n, "cpu_interface", &dev->cpu_base, true) || num(d, n, "irqs", &nirqs, false) < 0)
+                    return -1;
+                dev->nirqs = (uint32_t)nirqs;
+            }
             dev->path = path && !strcmp(path, "exit")   ? SCN_PATH_EXIT
                         : path && !strcmp(path, "fast") ? SCN_PATH_FAST
                                                         : 0;
@@ -327,6 +351,19 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
                 return rfail(d, n, "bad event");
             s->events[s->nevents++] = (struct scn_event){.at = at, .irq = (uint32_t)irq, .level = !strcmp(lv, "high")};
         }
+    yaml_node_t *plat = get(d, m, "platform");
+    if (plat) {
+        const char *exc = str(get(d, plat, "exceptions")), *psci = str(get(d, plat, "psci")),
+                   *dtb = str(get(d, plat, "dtb")), *args = str(get(d, plat, "bootargs"));
+        s->platform.exceptions = exc && !strcmp(exc, "deliver");
+        s->platform.psci = psci && !strcmp(psci, "hvc") ? 1 : psci && !strcmp(psci, "smc") ? 2 : 0;
+        s->platform.dtb = dtb && !strcmp(dtb, "true");
+        if (args)
+            snprintf(s->platform.bootargs, sizeof(s->platform.bootargs), "%s", args);
+        if (num(d, plat, "dtb_address", &s->platform.dtb_address, false) < 0 ||
+            num(d, plat, "quantum", &s->platform.quantum, false) < 0)
+            return -1;
+    }
     yaml_node_t *stop = get(d, m, "stop");
     s->max_instructions = 1000000;
     s->stop_on_wfi = true;
@@ -404,7 +441,8 @@ static int read_events(struct rd *d, yaml_node_t *evs, struct replay_file *rf)
                 e.status = (uint32_t)v;
         } else {
             e.kind = TR_IRQ;
-            const char *lv = str(get(d, n, "level"));
+            const char *lv = str(get(d, n, "level")), *dev = str(get(d, n, "device"));
+            e.device = (uint8_t)(dev ? device_index(rf->scenario, dev) : TR_NO_DEVICE);
             if (num(d, n, "irq", &v, true) || !lv)
                 return rfail(d, n, "an event is a fault, an irq or an exit");
             e.line = (uint32_t)v;

@@ -15,37 +15,7 @@
 #include "runner/runner.h"
 #include "vmfault/vmfault.h"
 
-struct runner_session;
-
-struct dev_slot {
-    struct runner_session *ctx;
-    const struct scn_device *d;
-    struct vmf_device_binding bind;
-    vm_memory_reservation_t *res;
-    union {
-        struct vmf_regfile regfile;
-        struct vmf_pl011 pl011;
-        struct vmf_test_exit test_exit;
-        struct demo_dev demo;
-    } * state;
-};
-
-struct runner_session {
-    const struct scenario *s;
-    const struct runner_opts *o;
-    struct run_result *r;
-    vmf_vm *vm;
-    vmf_vcpu *vcpu;
-    struct dev_slot dev[SCN_MAX_DEVICES];
-    const char *names[SCN_MAX_DEVICES];
-    size_t replay_next; /* next recorded event to serve */
-    bool replay_mismatch;
-    uint8_t replay_stop; /* the recorded run stopped at a device's request (test-exit, stop) */
-    uint32_t replay_status;
-    size_t next_event; /* index into s->events */
-    bool ended;
-    char replay_msg[512];
-};
+#include "runner/session.h"
 
 static int setup_fail(struct scn_error *err, const struct scenario *s, struct scn_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -65,7 +35,7 @@ static int setup_fail(struct scn_error *err, const struct scenario *s, struct sc
 static int device_of(const struct runner_session *c, const vm_memory_reservation_t *res)
 {
     for (size_t i = 0; i < c->s->ndevices; i++)
-        if (c->dev[i].res == res && res)
+        if (res && (c->dev[i].res == res || c->dev[i].res2 == res))
             return (int)i;
     return TR_NO_DEVICE;
 }
@@ -156,6 +126,7 @@ static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
     c->r->faults++;
     if (c->o->explain)
         explain_fault(c->o->explain, c, f, vcpu->vcpu_id, device, c->r->faults);
+    platform_device_irq(c, device, f->icount);
 }
 
 /* ---- replay: device accesses served from a recorded trace ------------------------------------------ */
@@ -182,7 +153,11 @@ static memory_fault_result_t replay_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
     struct runner_session *c = slot->ctx;
     const struct trace *t = c->o->replay;
     int device = (int)(slot - c->dev);
-    while (c->replay_next < t->n && t->ev[c->replay_next].kind != TR_FAULT)
+    /* skip what the replay regenerates itself: scenario IRQ events, the GIC's
+     * accesses (the interrupt controller is modelled, not replayed), lazy maps */
+    while (c->replay_next < t->n &&
+           (t->ev[c->replay_next].kind != TR_FAULT || t->ev[c->replay_next].device == TR_NO_DEVICE ||
+            c->s->devices[t->ev[c->replay_next].device].model == SCN_MODEL_GICV2))
         c->replay_next++;
     bool read = is_vcpu_read_fault(vcpu);
     if (c->replay_next >= t->n) {
@@ -232,7 +207,11 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
         slot->ctx = c;
         slot->d = d;
         c->names[i] = d->name;
-        if (c->o->replay) {
+        if (d->model == SCN_MODEL_GICV2) { /* modelled even in a replay: platform.c */
+            slot->state = calloc(1, sizeof(*slot->state));
+            if (!slot->state || platform_attach_gic(c, slot))
+                return setup_fail(err, s, d->loc, "device %s: %s", d->name, vmf_vm_last_error(c->vm, NULL));
+        } else if (c->o->replay) {
             slot->res = vm_reserve_memory_at(c->vm, d->base, d->size, replay_fault, slot);
         } else if (d->model == SCN_MODEL_HANDLER) {
             const struct runner_handler *h = NULL;
@@ -286,6 +265,8 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
         vmf_reservation_set_name(slot->res, d->name);
         uint8_t path = d->path ? d->path : c->o->path ? c->o->path : SCN_PATH_FAST;
         vmf_reservation_set_path(c->vm, slot->res, path == SCN_PATH_EXIT ? VMF_PATH_EXIT : VMF_PATH_FAST);
+        if (slot->res2)
+            vmf_reservation_set_path(c->vm, slot->res2, path == SCN_PATH_EXIT ? VMF_PATH_EXIT : VMF_PATH_FAST);
     }
     return 0;
 }
@@ -340,6 +321,8 @@ static int build(struct runner_session *c, struct scn_error *err)
     }
     vmf_reg_write(c->vcpu, VMF_ARM64_SP, s->ram[0].base + s->ram[0].size);
     vmf_reg_write(c->vcpu, VMF_ARM64_PC, r->image.entry);
+    if (platform_setup(c, err))
+        return -1;
     for (size_t i = 0; i < s->nregs; i++)
         if ((st = vmf_reg_write(c->vcpu, s->regs[i].reg, s->regs[i].value)))
             return setup_fail(err, s, s->regs[i].loc, "register: %s", vmf_strerror(st));
@@ -391,90 +374,172 @@ static void stop_reason(struct runner_session *c)
     r->reason = TR_EXIT_STOP;
 }
 
-/* Run until the scenario ends (true) or virtual time reaches pause_at (false). */
+/* A test that powers off reports its status on the UART the kvm-unit-tests
+ * way: the last "EXIT: STATUS=<n>" line; 0 when there is none. */
+static uint32_t uart_status(const struct runner_session *c)
+{
+    uint32_t status = 0;
+    for (size_t i = 0; i < c->s->ndevices; i++) {
+        if (c->s->devices[i].model != SCN_MODEL_PL011 || !c->dev[i].state)
+            continue;
+        const char *out = c->dev[i].state->pl011.out, *p = out;
+        while ((p = strstr(p, "EXIT: STATUS="))) {
+            status = (uint32_t)strtoul(p + 13, NULL, 0);
+            p += 13;
+        }
+    }
+    return status;
+}
+
+/* How one vCPU's run ended, in scenario terms; false while the run goes on. */
+static bool handle_exit(struct runner_session *c, const vmf_exit *ex)
+{
+    const struct scenario *s = c->s;
+    struct run_result *r = c->r;
+    r->pc = ex->pc;
+    switch (ex->exitcode) {
+    case VMF_EXIT_BUDGET:
+    case VMF_EXIT_HLT: return false;
+    case VMF_EXIT_SUSPENDED:
+        if (ex->u.suspended.how == VMF_SUSPEND_CPU_OFF)
+            return false;
+        r->reason = ex->u.suspended.how == VMF_SUSPEND_POWEROFF ? TR_EXIT_POWEROFF : TR_EXIT_RESET;
+        return true;
+    case VMF_EXIT_STOP: stop_reason(c); return true;
+    case VMF_EXIT_BPT: r->reason = TR_EXIT_PC; return true;
+    case VMF_EXIT_INST_EMUL:
+        set_error(r, "%s of %u bytes at 0x%llx by pc 0x%llx: no handler completed it (FAULT_UNHANDLED)",
+                  ex->u.inst_emul.access == VMF_ACCESS_WRITE ? "write" : "read", ex->u.inst_emul.size,
+                  (unsigned long long)ex->u.inst_emul.gpa, (unsigned long long)ex->pc);
+        return true;
+    case VMF_EXIT_PAGING:
+        set_error(r, "%s at 0x%llx (pc 0x%llx) is outside every RAM region and device",
+                  ex->u.paging.fault_type == VMF_FAULT_EXEC    ? "instruction fetch"
+                  : ex->u.paging.fault_type == VMF_FAULT_WRITE ? "write"
+                                                               : "read",
+                  (unsigned long long)ex->u.paging.gpa, (unsigned long long)ex->pc);
+        return true;
+    case VMF_EXIT_EXCEPTION: {
+        char text[96];
+        if (vmf_arm64_disasm(ex->u.exception.insn, ex->pc, text, sizeof(text)))
+            snprintf(text, sizeof(text), "undefined");
+        set_error(r,
+                  "the guest raised an exception at pc 0x%llx (0x%08x: %s); with platform.exceptions: exit "
+                  "it is reported, not delivered",
+                  (unsigned long long)ex->pc, ex->u.exception.insn, text);
+        return true;
+    }
+    default: {
+        /* ERROR: prefer a device binding's specific message */
+        const char *why = ex->u.error.message;
+        for (size_t i = 0; i < s->ndevices; i++)
+            if (c->dev[i].bind.message[0] && !c->dev[i].bind.stopped)
+                why = c->dev[i].bind.message;
+        set_error(r, "%s", why);
+        return true;
+    }
+    }
+}
+
+/* The scheduler (DESIGN.md "Determinism"): rounds of a fixed quantum of virtual
+ * time; in each, every online vCPU in order runs up to the round's end.  A
+ * vCPU in WFI with nothing pending waits: its clock follows the round, and it
+ * runs again once an interrupt input is raised (by a device, another CPU's
+ * SGI, an event) or its timer fires.  When every vCPU waits, time jumps to the
+ * next timer deadline or scheduled event; with none, WFI ends the run.
+ * Cross-CPU effects land at the end of the sending CPU's slice. */
 static bool run_loop(struct runner_session *c, uint64_t pause_at)
 {
     const struct scenario *s = c->s;
     struct run_result *r = c->r;
+    vmf_vm *vm = c->vm;
     uint64_t budget = s->max_instructions ? s->max_instructions : 1000000;
+    uint64_t quantum = s->platform.quantum ? s->platform.quantum : 1000;
     size_t ei = c->next_event;
-    for (;;) {
-        uint64_t now = vmf_vcpu_icount(c->vcpu);
-        while (ei < s->nevents && s->events[ei].at <= now) {
+    bool done = false;
+    while (!done) {
+        while (ei < s->nevents && s->events[ei].at <= c->now) {
             const struct scn_event *ev = &s->events[ei++];
-            vmf_irq_set(c->vm, ev->irq, ev->level);
-            struct tr_event e = {.kind = TR_IRQ, .t = ev->at, .line = ev->irq, .level = ev->level};
-            trace_push(&r->trace, &e);
-            if (c->o->explain)
-                fprintf(c->o->explain, "irq %u %s at t=%llu\n", ev->irq, ev->level ? "raised" : "lowered",
-                        (unsigned long long)ev->at);
+            vmf_irq_set(vm, ev->irq, ev->level);
+            platform_trace_irq(c, ev->at, ev->irq, ev->level, TR_NO_DEVICE);
         }
         c->next_event = ei;
-        if (now >= budget) {
+        if (c->now >= budget) {
             r->reason = TR_EXIT_BUDGET;
             break;
         }
-        if (pause_at && now >= pause_at)
+        if (pause_at && c->now >= pause_at)
             return false;
-        uint64_t until = budget;
-        if (ei < s->nevents && s->events[ei].at < until)
-            until = s->events[ei].at;
-        if (pause_at && pause_at < until)
-            until = pause_at;
-        vmf_exit ex;
-        int st = vmf_run(c->vcpu, until - now, &ex);
-        r->pc = ex.pc;
-        if (st) {
-            set_error(r, "vmf_run: %s", vmf_strerror(st));
-            break;
+        uint64_t target = c->now + quantum;
+        if (ei < s->nevents && s->events[ei].at < target)
+            target = s->events[ei].at;
+        if (target > budget)
+            target = budget;
+        if (pause_at && pause_at < target)
+            target = pause_at;
+        bool anyone_runs = false;
+        uint64_t wake = UINT64_MAX;
+        for (unsigned i = 0; i < vm->num_vcpus && !done; i++) {
+            vmf_vcpu *v = vm->vcpus[i];
+            while (v->vcpu_online && !done) {
+                if (c->halted[i]) {
+                    if (!vmf_vcpu_irq_pending(v)) {
+                        uint64_t d = vmf_vcpu_next_deadline(v);
+                        if (d > target)
+                            break;                 /* sleeps through this round; its clock catches up when it wakes */
+                        vmf_vcpu_wait_until(v, d); /* its timer fires */
+                        if (!vmf_vcpu_irq_pending(v))
+                            break;
+                    }
+                    c->halted[i] = false;
+                    vmf_vcpu_wait_until(v, c->now); /* it slept until this round at least */
+                }
+                if (vmf_vcpu_icount(v) >= target)
+                    break;
+                vmf_exit ex;
+                if (vmf_run(v, target - vmf_vcpu_icount(v), &ex)) {
+                    set_error(r, "vmf_run on vCPU %u failed", i);
+                    done = true;
+                    break;
+                }
+                if (ex.exitcode == VMF_EXIT_HLT) {
+                    c->halted[i] = true;
+                    c->halt_pc[i] = ex.pc;
+                }
+                done = handle_exit(c, &ex);
+            }
+            if (!v->vcpu_online)
+                continue;
+            if (c->halted[i] && !vmf_vcpu_irq_pending(v)) {
+                uint64_t d = vmf_vcpu_next_deadline(v);
+                if (d < wake)
+                    wake = d;
+            } else {
+                anyone_runs = true;
+            }
         }
-        if (ex.exitcode == VMF_EXIT_BUDGET)
-            continue;
-        if (ex.exitcode == VMF_EXIT_HLT) {
-            if (s->stop_on_wfi) {
+        if (done)
+            break;
+        if (!anyone_runs) {
+            /* everyone waits: jump to the next thing that can wake someone */
+            uint64_t next = wake;
+            if (ei < s->nevents && s->events[ei].at < next)
+                next = s->events[ei].at;
+            if (next == UINT64_MAX && s->stop_on_wfi) {
                 r->reason = TR_EXIT_WFI;
+                r->pc = c->halt_pc[0];
                 break;
             }
+            c->now = next < budget ? (next > target ? next : target) : budget;
             continue;
         }
-        switch (ex.exitcode) {
-        case VMF_EXIT_STOP: stop_reason(c); break;
-        case VMF_EXIT_BPT: r->reason = TR_EXIT_PC; break;
-        case VMF_EXIT_INST_EMUL:
-            set_error(r, "%s of %u bytes at 0x%llx by pc 0x%llx: no handler completed it (FAULT_UNHANDLED)",
-                      ex.u.inst_emul.access == VMF_ACCESS_WRITE ? "write" : "read", ex.u.inst_emul.size,
-                      (unsigned long long)ex.u.inst_emul.gpa, (unsigned long long)ex.pc);
-            break;
-        case VMF_EXIT_PAGING:
-            set_error(r, "%s at 0x%llx (pc 0x%llx) is outside every RAM region and device",
-                      ex.u.paging.fault_type == VMF_FAULT_EXEC    ? "instruction fetch"
-                      : ex.u.paging.fault_type == VMF_FAULT_WRITE ? "write"
-                                                                  : "read",
-                      (unsigned long long)ex.u.paging.gpa, (unsigned long long)ex.pc);
-            break;
-        case VMF_EXIT_EXCEPTION: {
-            char text[96];
-            if (vmf_arm64_disasm(ex.u.exception.insn, ex.pc, text, sizeof(text)))
-                snprintf(text, sizeof(text), "undefined");
-            set_error(r, "the guest raised an exception at pc 0x%llx (0x%08x: %s); exceptions are not delivered yet",
-                      (unsigned long long)ex.pc, ex.u.exception.insn, text);
-            break;
-        }
-        default: {
-            /* ERROR: prefer a device binding's specific message */
-            const char *why = ex.u.error.message;
-            for (size_t i = 0; i < s->ndevices; i++)
-                if (c->dev[i].bind.message[0] && !c->dev[i].bind.stopped)
-                    why = c->dev[i].bind.message;
-            set_error(r, "%s", why);
-            break;
-        }
-        }
-        break;
+        c->now = target;
     }
     c->next_event = ei;
     c->ended = true;
     r->icount = vmf_vcpu_icount(c->vcpu);
+    if (r->reason == TR_EXIT_POWEROFF)
+        r->status = uart_status(c);
     struct tr_event e = {
         .kind = TR_EXIT, .t = r->icount, .reason = (uint8_t)r->reason, .pc = r->pc, .status = r->status};
     trace_push(&r->trace, &e);
@@ -635,6 +700,9 @@ int runner_restore(struct runner_session *c, const struct runner_snap *sn)
     c->replay_status = sn->ctx.replay_status;
     c->next_event = sn->ctx.next_event;
     c->ended = sn->ctx.ended;
+    c->now = sn->ctx.now;
+    memcpy(c->halted, sn->ctx.halted, sizeof(c->halted));
+    memcpy(c->halt_pc, sn->ctx.halt_pc, sizeof(c->halt_pc));
     struct trace tr = keep.r->trace;
     struct guest_image img = keep.r->image;
     *c->r = sn->result;

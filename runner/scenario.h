@@ -61,9 +61,9 @@ struct scn_device {
     struct vmf_regfile_config regfile; /* SCN_MODEL_REGFILE */
     char uart_input[256];              /* SCN_MODEL_PL011: bytes queued for the guest */
     size_t uart_input_len;
-    int32_t irq;                       /* SCN_MODEL_PL011: its interrupt (INTID of an SPI), -1 for none */
-    uint64_t cpu_base;                 /* SCN_MODEL_GICV2: the CPU interface (0x2000 bytes) */
-    uint32_t nirqs;                    /* SCN_MODEL_GICV2: interrupt IDs implemented (default 128) */
+    int32_t irq;       /* SCN_MODEL_PL011: its interrupt (INTID of an SPI), -1 for none */
+    uint64_t cpu_base; /* SCN_MODEL_GICV2: the CPU interface (0x2000 bytes) */
+    uint32_t nirqs;    /* SCN_MODEL_GICV2: interrupt IDs implemented (default 128) */
     struct scn_loc loc;
 };
 

@@ -1216,12 +1216,9 @@ static int apply_device(struct ctx *c, const struct ynode *n, size_t idx)
         uint8_t model;
         const char *name;
     } only[] = {
-        {D_UNLISTED, SCN_MODEL_REGFILE, "regfile"},
-        {D_REGISTERS, SCN_MODEL_REGFILE, "regfile"},
-        {D_HANDLER, SCN_MODEL_HANDLER, "handler"},
-        {D_INPUT, SCN_MODEL_PL011, "pl011"},
-        {D_IRQ, SCN_MODEL_PL011, "pl011"},
-        {D_CPU_INTERFACE, SCN_MODEL_GICV2, "gicv2"},
+        {D_UNLISTED, SCN_MODEL_REGFILE, "regfile"}, {D_REGISTERS, SCN_MODEL_REGFILE, "regfile"},
+        {D_HANDLER, SCN_MODEL_HANDLER, "handler"},  {D_INPUT, SCN_MODEL_PL011, "pl011"},
+        {D_IRQ, SCN_MODEL_PL011, "pl011"},          {D_CPU_INTERFACE, SCN_MODEL_GICV2, "gicv2"},
         {D_IRQS, SCN_MODEL_GICV2, "gicv2"},
     };
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)

@@ -57,6 +57,7 @@ static size_t encode(const struct tr_event *e, uint8_t *buf)
     case TR_IRQ:
         put(&p, e->line, 4);
         put(&p, e->level, 1);
+        put(&p, e->device, 1); /* TR_NO_DEVICE: a scheduled event */
         break;
     case TR_EXIT:
         put(&p, e->reason, 1);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "devices/fdt.h"
-#include "include/vmfault/status.h"
+#include "vmfault/status.h"
 
 #define DTC "/usr/bin/dtc"
 #define GUARD 64
@@ -495,6 +495,20 @@ Test(fdt, memory_reservations)
     struct blob bl;
     cr_assert_eq(blob_open(&bl, buf, size), 0);
     cr_assert_eq(blob_walk(&bl), 1);
+
+    /* short buffers: VMF_EFULL, nothing written past cap */
+    for (size_t cap = 0; cap < size; cap++) {
+        uint8_t mem[104 + GUARD];
+        memset(mem, GUARD_BYTE, sizeof(mem));
+        vmf_fdt_init(&f, mem, cap);
+        vmf_fdt_reserve(&f, 1, 2);
+        vmf_fdt_reserve(&f, 3, 4);
+        vmf_fdt_begin_node(&f, "");
+        vmf_fdt_end_node(&f);
+        cr_assert_eq(vmf_fdt_finish(&f, &size), VMF_EFULL, "cap %zu", cap);
+        for (size_t i = cap; i < sizeof(mem); i++)
+            cr_assert_eq(mem[i], GUARD_BYTE, "cap %zu: byte %zu written", cap, i);
+    }
 }
 
 /* Every capacity short of the blob fails with VMF_EFULL and writes nothing
@@ -536,6 +550,12 @@ Test(fdt, same_calls_same_bytes)
     cr_assert_eq(build_tiny(b, sizeof(b), &sb), 0);
     cr_assert_eq(sa, sb);
     cr_assert(memcmp(a, b, sa) == 0);
+    /* a zeroed buffer stays zeroed past the blob (the name scratch is cleared) */
+    for (size_t i = sa; i < sizeof(a); i++)
+        cr_assert_eq(a[i], 0, "byte %zu past the blob", i);
+    /* and a buffer filled with 0xff is only zeroed at its tail, never elsewhere */
+    for (size_t i = sb; i < sizeof(b); i++)
+        cr_assert(b[i] == 0xff || b[i] == 0, "byte %zu past the blob", i);
 }
 
 Test(fdt, calls_out_of_order)
@@ -810,6 +830,8 @@ Test(virt, same_description_same_bytes)
     cr_assert_eq(vmf_virt_fdt(&d, b, sizeof(b), &sb), 0);
     cr_assert_eq(sa, sb);
     cr_assert(memcmp(a, b, sa) == 0);
+    for (size_t i = sa; i < sizeof(a); i++)
+        cr_assert_eq(a[i], 0, "byte %zu past the blob", i);
 }
 
 Test(virt, too_small_buffer_fails_without_overflow)

@@ -100,6 +100,11 @@ int vmf_vcpu_set_irq_input(vmf_vcpu *vcpu, bool irq, bool fiq)
     return VMF_OK;
 }
 
+bool vmf_vcpu_irq_pending(const vmf_vcpu *vcpu)
+{
+    return vcpu && (vcpu->impl->irq_in || vcpu->impl->fiq_in);
+}
+
 int vmf_vm_set_ppi_sink(vmf_vm *vm, vmf_ppi_sink_fn fn, void *cookie)
 {
     if (!vm)

@@ -203,6 +203,8 @@ int vmf_vcpu_set_exception_mode(vmf_vcpu *vcpu, enum vmf_exc_mode mode);
  * unmasked input is taken before the next instruction; a masked one waits
  * until the guest clears PSTATE.I/F.  Callable from a fault handler. */
 int vmf_vcpu_set_irq_input(vmf_vcpu *vcpu, bool irq, bool fiq);
+/* Whether either input is raised (masked or not: a raised input wakes WFI). */
+bool vmf_vcpu_irq_pending(const vmf_vcpu *vcpu);
 /* Per-CPU interrupt outputs of the vCPUs themselves (the generic timer's PPIs:
  * INTID 30 non-secure physical, 27 virtual), as level changes. */
 typedef void (*vmf_ppi_sink_fn)(vmf_vm *vm, unsigned cpu, uint32_t intid, bool level, void *cookie);
