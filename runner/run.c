@@ -50,13 +50,13 @@ static const char *sas_name(unsigned sas)
 
 static const char *model_name(const struct runner_session *c, int device)
 {
-    static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler"};
+    static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler", "gicv2"};
     if (c->o->replay)
         return "served from the trace";
     if (device == TR_NO_DEVICE)
         return "lazily mapped RAM";
     unsigned m = c->s->devices[device].model;
-    return names[m <= 4 ? m : 0];
+    return names[m <= 5 ? m : 0];
 }
 
 static void explain_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device,
@@ -85,10 +85,16 @@ static void explain_fault(FILE *out, const struct runner_session *c, const vmf_f
                                     : "not a single GPR access");
     const char *dev = device != TR_NO_DEVICE ? c->names[device] : vmf_reservation_name(f->reservation);
     uint64_t base = device != TR_NO_DEVICE ? c->s->devices[device].base : 0;
+    const char *part = "";
+    if (device != TR_NO_DEVICE && c->s->devices[device].model == SCN_MODEL_GICV2 &&
+        f->addr >= c->s->devices[device].cpu_base) {
+        base = c->s->devices[device].cpu_base; /* the CPU interface block */
+        part = ".cpu";
+    }
     fprintf(out, "  access       %s of %u byte%s at 0x%llx", f->access == VMF_ACCESS_READ ? "read" : "write", f->size,
             f->size == 1 ? "" : "s", (unsigned long long)f->addr);
     if (device != TR_NO_DEVICE)
-        fprintf(out, " = %s+0x%llx", dev, (unsigned long long)(f->addr - base));
+        fprintf(out, " = %s%s+0x%llx", dev, part, (unsigned long long)(f->addr - base));
     if (f->parts > 1)
         fprintf(out, ", access %u of %u of this instruction", f->part + 1u, f->parts);
     fprintf(out, "\n");
