@@ -275,7 +275,7 @@ static uint32_t acknowledge(struct vmf_gicv2 *g, unsigned cpu, bool alias)
     struct vmf_gicv2_irq *q = irq_at(g, cpu, id);
     uint32_t ret = with_source(g, cpu, id);
     if (id < 16)
-        c->sgi_sources[id] &= (uint8_t)~(1u << ((ret >> 10) & 7u));
+        c->sgi_sources[id] &= (uint8_t) ~(1u << ((ret >> 10) & 7u));
     else
         q->pending = false; /* a level line still high keeps it pending */
     q->active = true;
@@ -518,7 +518,7 @@ static void byte_write(struct vmf_gicv2 *g, unsigned cpu, enum dkind kind, uint3
             g->spi[id].targets = (uint8_t)(v & cpu_mask(g));
         break;
     }
-    case D_CPENDSGIR: g->cpu[cpu].sgi_sources[off - 0xF10] &= (uint8_t)~(v & cpu_mask(g)); break;
+    case D_CPENDSGIR: g->cpu[cpu].sgi_sources[off - 0xF10] &= (uint8_t) ~(v & cpu_mask(g)); break;
     case D_SPENDSGIR: g->cpu[cpu].sgi_sources[off - 0xF20] |= (uint8_t)(v & cpu_mask(g)); break;
     default: break;
     }
@@ -553,7 +553,7 @@ static int sgir_write(struct vmf_gicv2 *g, unsigned cpu, uint32_t v, char *note,
     uint8_t targets;
     switch (filter) {
     case 0: targets = (uint8_t)((v >> 16) & 0xFFu); break;
-    case 1: targets = (uint8_t)~(1u << cpu); break;
+    case 1: targets = (uint8_t) ~(1u << cpu); break;
     case 2: targets = (uint8_t)(1u << cpu); break;
     default: return razwi(note, notelen, "GICD_SGIR: TargetListFilter 0b11 is reserved, write ignored");
     }
@@ -661,8 +661,8 @@ static int dist_access(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsig
     return ok(note, notelen);
 }
 
-int vmf_gicv2_dist_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value,
-                        char *note, size_t notelen)
+int vmf_gicv2_dist_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value, char *note,
+                        size_t notelen)
 {
     if (!g || !value)
         return -1;
@@ -670,8 +670,8 @@ int vmf_gicv2_dist_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsi
     return dist_access(g, cpu, offset, size, false, value, note, notelen);
 }
 
-int vmf_gicv2_dist_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value,
-                         char *note, size_t notelen)
+int vmf_gicv2_dist_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value, char *note,
+                         size_t notelen)
 {
     if (!g)
         return -1;
@@ -734,8 +734,8 @@ static void deactivate(struct vmf_gicv2 *g, unsigned cpu, unsigned id)
 /* 4.4.5 GICC_EOIR / 4.4.10 GICC_AEOIR: priority drop, and deactivation too
  * unless GICC_CTLR.EOImode == 1 (3.2.1 "Priority drop and interrupt
  * deactivation"). */
-static int end_of_interrupt(struct vmf_gicv2 *g, unsigned cpu, uint32_t v, bool alias, const char *name,
-                            char *note, size_t notelen)
+static int end_of_interrupt(struct vmf_gicv2 *g, unsigned cpu, uint32_t v, bool alias, const char *name, char *note,
+                            size_t notelen)
 {
     struct vmf_gicv2_cpu *c = &g->cpu[cpu];
     unsigned id = v & 0x3FFu;
@@ -863,8 +863,8 @@ static int cpu_access(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsign
     return ok(note, notelen);
 }
 
-int vmf_gicv2_cpu_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value,
-                       char *note, size_t notelen)
+int vmf_gicv2_cpu_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value, char *note,
+                       size_t notelen)
 {
     if (!g || !value)
         return -1;
@@ -872,8 +872,8 @@ int vmf_gicv2_cpu_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsig
     return cpu_access(g, cpu, offset, size, false, value, note, notelen);
 }
 
-int vmf_gicv2_cpu_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value,
-                        char *note, size_t notelen)
+int vmf_gicv2_cpu_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value, char *note,
+                        size_t notelen)
 {
     if (!g)
         return -1;

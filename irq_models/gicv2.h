@@ -44,35 +44,35 @@ enum vmf_gic_access {
  *                                                        GICD_ISPENDR sets, IAR / GICD_ICPENDR clear)
  *   level: pending == latch || level                   (latch: GICD_ISPENDR only)  */
 struct vmf_gicv2_irq {
-    uint8_t priority;   /* GICD_IPRIORITYR byte, low 3 bits always 0 (5 priority bits) */
-    uint8_t targets;    /* SPIs: GICD_ITARGETSR byte (masked to the implemented CPUs); unused for SGIs/PPIs */
-    bool enabled;       /* GICD_ISENABLER (SGIs: always true, RAO/WI) */
-    bool pending;       /* the software / edge pending latch (see above); unused for SGIs */
-    bool active;        /* GICD_ISACTIVER */
-    bool group1;        /* GICD_IGROUPR */
-    bool edge;          /* GICD_ICFGR Int_config[1]: SGIs always edge, PPIs always level (RO) */
-    bool level;         /* the input line as driven (kept across vmf_gicv2_reset) */
+    uint8_t priority; /* GICD_IPRIORITYR byte, low 3 bits always 0 (5 priority bits) */
+    uint8_t targets;  /* SPIs: GICD_ITARGETSR byte (masked to the implemented CPUs); unused for SGIs/PPIs */
+    bool enabled;     /* GICD_ISENABLER (SGIs: always true, RAO/WI) */
+    bool pending;     /* the software / edge pending latch (see above); unused for SGIs */
+    bool active;      /* GICD_ISACTIVER */
+    bool group1;      /* GICD_IGROUPR */
+    bool edge;        /* GICD_ICFGR Int_config[1]: SGIs always edge, PPIs always level (RO) */
+    bool level;       /* the input line as driven (kept across vmf_gicv2_reset) */
 };
 
 struct vmf_gicv2_cpu {
-    struct vmf_gicv2_irq banked[32];  /* SGIs 0-15, PPIs 16-31 for this CPU */
-    uint8_t sgi_sources[16];          /* per SGI targeting this CPU: bit n = pending from CPU n */
-    uint32_t ctlr, pmr, bpr, abpr;    /* GICC_CTLR, GICC_PMR, GICC_BPR, GICC_ABPR */
+    struct vmf_gicv2_irq banked[32]; /* SGIs 0-15, PPIs 16-31 for this CPU */
+    uint8_t sgi_sources[16];         /* per SGI targeting this CPU: bit n = pending from CPU n */
+    uint32_t ctlr, pmr, bpr, abpr;   /* GICC_CTLR, GICC_PMR, GICC_BPR, GICC_ABPR */
     /* Active priorities (IHI 0048B 4.4.12 GICC_APRn, recommended layout for 5
      * priority bits): bit n set = an interrupt of group priority n << 3 is
      * active and has not had its priority dropped.  apr[0]: Group 0 (GICC_APR0),
      * apr[1]: Group 1 (GICC_NSAPR0).  The running priority is the lowest set
      * bit of apr[0] | apr[1], or idle (0x100, GICC_RPR reads 0xFF). */
     uint32_t apr[2];
-    bool irq_out, fiq_out;            /* the last levels reported through output() */
+    bool irq_out, fiq_out; /* the last levels reported through output() */
 };
 
 struct vmf_gicv2 {
-    unsigned ncpus;                   /* 1..8 */
-    unsigned nirqs;                   /* rounded up to a multiple of 32, 32..1024 (= 32 * (ITLinesNumber + 1));
+    unsigned ncpus; /* 1..8 */
+    unsigned nirqs; /* rounded up to a multiple of 32, 32..1024 (= 32 * (ITLinesNumber + 1));
                                          INTIDs >= min(nirqs, 1020) do not exist */
-    uint32_t ctlr;                    /* GICD_CTLR */
-    struct vmf_gicv2_irq spi[VMF_GIC_MAX_IRQS];   /* index = INTID (0-31 unused here) */
+    uint32_t ctlr;  /* GICD_CTLR */
+    struct vmf_gicv2_irq spi[VMF_GIC_MAX_IRQS]; /* index = INTID (0-31 unused here) */
     struct vmf_gicv2_cpu cpu[VMF_GIC_MAX_CPUS];
     vmf_gic_output_fn output;
     void *cookie;
@@ -86,14 +86,14 @@ void vmf_gicv2_reset(struct vmf_gicv2 *g);
 /* Distributor and CPU interface MMIO, offsets from GICD / GICC base; `cpu` is
  * the accessing CPU (banked registers).  *value is written for reads (0 when
  * RAZ).  note (may be NULL) receives a reason when the result is RAZWI. */
-int vmf_gicv2_dist_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value,
-                        char *note, size_t notelen);
-int vmf_gicv2_dist_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value,
-                         char *note, size_t notelen);
-int vmf_gicv2_cpu_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value,
-                       char *note, size_t notelen);
-int vmf_gicv2_cpu_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value,
-                        char *note, size_t notelen);
+int vmf_gicv2_dist_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value, char *note,
+                        size_t notelen);
+int vmf_gicv2_dist_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value, char *note,
+                         size_t notelen);
+int vmf_gicv2_cpu_read(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t *value, char *note,
+                       size_t notelen);
+int vmf_gicv2_cpu_write(struct vmf_gicv2 *g, unsigned cpu, uint64_t offset, unsigned size, uint64_t value, char *note,
+                        size_t notelen);
 
 /* Input lines: SPIs (32..nirqs-1) are shared, PPIs (16..31) are per CPU.
  * Level-sensitive inputs follow the line; edge-triggered ones latch pending on
