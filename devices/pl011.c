@@ -97,6 +97,11 @@ static uint32_t raw_status(const struct vmf_pl011 *u)
 
 /* The word at a register offset, for reads.  Reading DR pops the receive
  * queue, so it only happens when `pop` (the access covers the data byte). */
+bool vmf_pl011_irq(const struct vmf_pl011 *u)
+{
+    return (raw_status(u) & u->imsc) != 0;
+}
+
 static uint32_t read_word(struct vmf_pl011 *u, uint64_t reg, bool pop)
 {
     switch (reg) {

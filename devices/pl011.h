@@ -34,6 +34,8 @@ struct vmf_pl011 {
 };
 
 void vmf_pl011_init(struct vmf_pl011 *u);
+/* UARTINTR: the combined interrupt output (masked status MIS != 0). */
+bool vmf_pl011_irq(const struct vmf_pl011 *u);
 /* Queue input bytes for the guest to read from DR; returns how many fitted. */
 size_t vmf_pl011_input(struct vmf_pl011 *u, const void *bytes, size_t len);
 

@@ -152,6 +152,8 @@ struct vmf_vcpu_impl {
     uint64_t bpt;        /* breakpoint PC or VMF_BPT_NONE */
     uint64_t budget;     /* the caller's instruction limit; `limit` may stop earlier (timer) */
     uint8_t exc_mode;    /* enum vmf_exc_mode */
+    uint64_t exc_icount; /* virtual time of the last synchronous exception */
+    unsigned exc_streak; /* synchronous exceptions since an instruction last retired */
     bool irq_in, fiq_in; /* interrupt inputs */
     struct arm64_timer {
         uint32_t ctl; /* ENABLE bit 0, IMASK bit 1 (ISTATUS computed) */

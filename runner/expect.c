@@ -146,10 +146,10 @@ void expect_check(const struct scenario *s, const struct expect_view *v, struct 
     }
     if (s->has_expect_status) {
         r->checked++;
-        if (r->reason != TR_EXIT_TEST || r->status != s->expect_status)
-            failed(s, r, s->expect_loc, "expect.status: expected test-exit status %u, got %s%s%u", s->expect_status,
-                   r->reason == TR_EXIT_TEST ? "" : tr_exit_name(r->reason), r->reason == TR_EXIT_TEST ? "" : " ",
-                   r->status);
+        bool has_status = r->reason == TR_EXIT_TEST || r->reason == TR_EXIT_POWEROFF;
+        if (!has_status || r->status != s->expect_status)
+            failed(s, r, s->expect_loc, "expect.status: expected status %u, got %s%s%u", s->expect_status,
+                   has_status ? "" : tr_exit_name(r->reason), has_status ? "" : " ", r->status);
     }
     if (s->has_expect_faults)
         check_faults(s, v, r);

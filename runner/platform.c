@@ -107,7 +107,7 @@ void platform_device_irq(struct runner_session *c, int device, uint64_t t)
     if (slot->d->model != SCN_MODEL_PL011 || slot->d->irq < 0 || !slot->state)
         return;
     const struct vmf_pl011 *u = &slot->state->pl011;
-    bool level = (u->ris & u->imsc) != 0; /* UARTINTR: any masked interrupt status */
+    bool level = vmf_pl011_irq(u); /* UARTINTR: any masked interrupt status */
     if (level == slot->irq_level)
         return;
     slot->irq_level = level;

@@ -96,6 +96,8 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
                 d->path == SCN_PATH_EXIT   ? ", path: exit"
                 : d->path == SCN_PATH_FAST ? ", path: fast"
                                            : "");
+        if (d->model == SCN_MODEL_PL011) /* its data register writes give a powered-off test's status */
+            fputs(", model: pl011", f);
         if (d->model == SCN_MODEL_GICV2) /* the interrupt controller is modelled in a replay too */
             fprintf(f, ", model: gicv2, cpu_interface: 0x%llx, irqs: %u", (unsigned long long)d->cpu_base, d->nirqs);
         fputs("}\n", f);
@@ -286,6 +288,8 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             const char *model = str(get(d, n, "model"));
             dev->model = SCN_MODEL_HANDLER; /* served from the trace */
             dev->irq = -1;
+            if (model && !strcmp(model, "pl011"))
+                dev->model = SCN_MODEL_PL011; /* still served from the trace: see add_devices */
             if (model && !strcmp(model, "gicv2")) {
                 uint64_t nirqs = 128;
                 dev->model = SCN_MODEL_GICV2;

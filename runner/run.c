@@ -381,19 +381,24 @@ static void stop_reason(struct runner_session *c)
 }
 
 /* A test that powers off reports its status on the UART the kvm-unit-tests
- * way: the last "EXIT: STATUS=<n>" line; 0 when there is none. */
+ * way: the last "EXIT: STATUS=<n>" line; 0 when there is none.  The text is
+ * taken from the trace (bytes written to a PL011's data register), so a
+ * replay, which has no UART model, finds the same status. */
 static uint32_t uart_status(const struct runner_session *c)
 {
-    uint32_t status = 0;
-    for (size_t i = 0; i < c->s->ndevices; i++) {
-        if (c->s->devices[i].model != SCN_MODEL_PL011 || !c->dev[i].state)
-            continue;
-        const char *out = c->dev[i].state->pl011.out, *p = out;
-        while ((p = strstr(p, "EXIT: STATUS="))) {
-            status = (uint32_t)strtoul(p + 13, NULL, 0);
-            p += 13;
-        }
+    char text[4096];
+    size_t n = 0;
+    const struct trace *t = &c->r->trace;
+    for (size_t i = 0; i < t->n && n + 1 < sizeof(text); i++) {
+        const struct tr_event *e = &t->ev[i];
+        if (e->kind == TR_FAULT && e->dir == 2 && e->device != TR_NO_DEVICE &&
+            c->s->devices[e->device].model == SCN_MODEL_PL011 && e->addr == c->s->devices[e->device].base)
+            text[n++] = (char)(e->data & 0xff);
     }
+    text[n] = 0;
+    uint32_t status = 0;
+    for (const char *p = text; (p = strstr(p, "EXIT: STATUS=")); p += 13)
+        status = (uint32_t)strtoul(p + 13, NULL, 0);
     return status;
 }
 
@@ -476,6 +481,11 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
         }
         if (pause_at && c->now >= pause_at)
             return false;
+        for (unsigned i = 0; i < vm->num_vcpus; i++)
+            if (c->halted[i] && vm->vcpus[i]->vcpu_online && vmf_vcpu_irq_pending(vm->vcpus[i])) {
+                vmf_vcpu_wait_until(vm->vcpus[i], c->now); /* it slept until this round */
+                c->halted[i] = false;
+            }
         uint64_t target = c->now + quantum;
         if (ei < s->nevents && s->events[ei].at < target)
             target = s->events[ei].at;
@@ -489,16 +499,16 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
             vmf_vcpu *v = vm->vcpus[i];
             while (v->vcpu_online && !done) {
                 if (c->halted[i]) {
-                    if (!vmf_vcpu_irq_pending(v)) {
-                        uint64_t d = vmf_vcpu_next_deadline(v);
-                        if (d > target)
-                            break;                 /* sleeps through this round; its clock catches up when it wakes */
-                        vmf_vcpu_wait_until(v, d); /* its timer fires */
-                        if (!vmf_vcpu_irq_pending(v))
-                            break;
-                    }
+                    /* An input raised before this round woke it at the round's start (below);
+                     * one raised during the round by another CPU waits for the next round, so
+                     * nothing is received before it was sent.  Its own timer wakes it on time. */
+                    uint64_t d = vmf_vcpu_next_deadline(v);
+                    if (d > target)
+                        break;
+                    vmf_vcpu_wait_until(v, d);
+                    if (!vmf_vcpu_irq_pending(v))
+                        break;
                     c->halted[i] = false;
-                    vmf_vcpu_wait_until(v, c->now); /* it slept until this round at least */
                 }
                 if (vmf_vcpu_icount(v) >= target)
                     break;
@@ -514,18 +524,22 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
                 }
                 done = handle_exit(c, &ex);
             }
-            if (!v->vcpu_online)
-                continue;
-            if (c->halted[i] && !vmf_vcpu_irq_pending(v)) {
-                uint64_t d = vmf_vcpu_next_deadline(v);
-                if (d < wake)
-                    wake = d;
-            } else {
-                anyone_runs = true;
-            }
         }
         if (done)
             break;
+        /* after the whole round, so that what one CPU did to another counts */
+        for (unsigned i = 0; i < vm->num_vcpus; i++) {
+            vmf_vcpu *v = vm->vcpus[i];
+            if (!v->vcpu_online)
+                continue;
+            if (!c->halted[i] || vmf_vcpu_irq_pending(v)) {
+                anyone_runs = true;
+            } else {
+                uint64_t d = vmf_vcpu_next_deadline(v);
+                if (d < wake)
+                    wake = d;
+            }
+        }
         if (!anyone_runs) {
             /* everyone waits: jump to the next thing that can wake someone */
             uint64_t next = wake;

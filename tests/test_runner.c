@@ -91,7 +91,7 @@ Test(runner, test_exit_status)
         SCN_PATH_FAST, &r);
     cr_expect_eq(r.failed, 1);
     cr_expect(strstr(r.failure, "inline.yaml:") == r.failure, "%s", r.failure);
-    cr_expect_not_null(strstr(r.failure, "expected test-exit status 0, got 3"), "%s", r.failure);
+    cr_expect_not_null(strstr(r.failure, "expected status 0, got 3"), "%s", r.failure);
     run_result_free(&r);
 }
 

@@ -54,9 +54,19 @@ static void set_reg(vmf_vcpu *vcpu, int r, uint64_t x)
 
 int arm64_take_exception(vmf_vcpu *vcpu, enum exc_kind kind, uint64_t elr, uint32_t esr, bool set_far, uint64_t far)
 {
+    struct vmf_vcpu_impl *v = vcpu->impl;
     uint64_t pstate = reg(vcpu, UC_ARM64_REG_PSTATE);
     if ((pstate & 0xf) != PSTATE_M_EL1H)
         return VMF_EUNSUPP;
+    /* A vector that itself faults (UDF there, VBAR pointing nowhere) takes the
+     * same exception forever without retiring an instruction: virtual time
+     * would stand still and no budget could end the run.  Refuse the loop. */
+    if (kind == EXC_SYNC) {
+        v->exc_streak = v->icount == v->exc_icount ? v->exc_streak + 1 : 0;
+        v->exc_icount = v->icount;
+        if (v->exc_streak >= 16)
+            return VMF_ESTATE;
+    }
     uint64_t vbar = 0;
     vmf_sysreg_read(vcpu, VMF_A64_VBAR_EL1, &vbar);
     vmf_sysreg_write(vcpu, VMF_A64_SPSR_EL1, pstate & 0xffffffffu);
@@ -163,6 +173,9 @@ static int psci(vmf_vcpu *vcpu, vmf_exit *exit, uint64_t pc)
             set_reg(t, UC_ARM64_REG_PSTATE, PSTATE_DAIF | PSTATE_M_EL1H);
             set_reg(t, UC_ARM64_REG_PC, entry);
             set_reg(t, UC_ARM64_REG_X0, context);
+            /* one system counter for all CPUs: the new CPU starts at the caller's time */
+            if (t->impl->icount < vcpu->impl->icount)
+                t->impl->icount = vcpu->impl->icount;
             t->vcpu_online = true;
             ret = PSCI_SUCCESS;
         }
@@ -226,10 +239,17 @@ int arm64_handle_intr(vmf_vcpu *vcpu, vmf_exit *exit)
             v->icount--;
             break;
         }
-        if (arm64_take_exception(vcpu, EXC_SYNC, elr, esr, false, 0) == VMF_OK)
+        int st = arm64_take_exception(vcpu, EXC_SYNC, elr, esr, false, 0);
+        if (st == VMF_OK)
             return 0;
-        exit_error(exit, VMF_EUNSUPP, "exception at pc 0x%llx (0x%08x) taken from EL0 or EL1t: not supported",
-                   (unsigned long long)pc, w);
+        if (st == VMF_ESTATE)
+            exit_error(exit, st,
+                       "exception loop at pc 0x%llx (0x%08x, ESR 0x%08x): 16 exceptions without an instruction "
+                       "retiring; the vector itself faults",
+                       (unsigned long long)pc, w, esr);
+        else
+            exit_error(exit, st, "exception at pc 0x%llx (0x%08x) taken from EL0 or EL1t: not supported",
+                       (unsigned long long)pc, w);
         exit->pc = pc;
         return 1;
     }
