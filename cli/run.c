@@ -32,7 +32,7 @@ static void summary(const struct scenario *s, const struct runner_opts *o, const
     printf("path: %s\n", o->path == SCN_PATH_EXIT ? "exit" : "fast");
     printf("exit: %s at pc 0x%llx after %llu instructions", tr_exit_name(r->reason), (unsigned long long)r->pc,
            (unsigned long long)r->icount);
-    if (r->reason == TR_EXIT_TEST)
+    if (r->reason == TR_EXIT_TEST || r->reason == TR_EXIT_POWEROFF)
         printf(" (status %u)", r->status);
     printf("\n");
     if (r->error[0])

@@ -1,5 +1,6 @@
 /* vmfault runner — scenario → VM → run → trace → expectations. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,9 +678,34 @@ struct runner_snap {
     struct dev_state {
         struct vmf_device_binding bind;
         uint8_t bytes[sizeof(*((struct dev_slot *)0)->state)];
+        size_t off, len; /* the span of bytes[] that was saved (state_span) */
         bool has_state;
     } dev[SCN_MAX_DEVICES];
 };
+
+/* The part of a device model's state that changes while it runs: a restore
+ * copies only that (a register file's configuration and a UART's unused
+ * output buffer stay as they are). */
+static void state_span(const struct dev_slot *slot, size_t *off, size_t *len)
+{
+    *off = 0;
+    *len = sizeof(*slot->state);
+    switch (slot->d->model) {
+    case SCN_MODEL_REGFILE:
+        *off = offsetof(struct vmf_regfile, st);
+        *len = sizeof(struct vmf_regfile) - *off;
+        break;
+    case SCN_MODEL_PL011: {
+        const struct vmf_pl011 *u = &slot->state->pl011;
+        size_t used = u->out_len < VMF_PL011_OUT_MAX ? u->out_len + 1 : VMF_PL011_OUT_MAX; /* with its NUL */
+        *len = offsetof(struct vmf_pl011, out) + used;
+        break;
+    }
+    case SCN_MODEL_GICV2: *len = sizeof(struct vmf_gicv2); break;
+    case SCN_MODEL_TEST_EXIT: *len = sizeof(struct vmf_test_exit); break;
+    default: break;
+    }
+}
 
 int runner_snapshot(struct runner_session *c, struct runner_snap **out)
 {
@@ -698,7 +724,9 @@ int runner_snapshot(struct runner_session *c, struct runner_snap **out)
     for (size_t i = 0; i < c->s->ndevices; i++) {
         sn->dev[i].bind = c->dev[i].bind;
         if (c->dev[i].state) {
-            memcpy(sn->dev[i].bytes, c->dev[i].state, sizeof(sn->dev[i].bytes));
+            state_span(&c->dev[i], &sn->dev[i].off, &sn->dev[i].len);
+            memcpy(sn->dev[i].bytes + sn->dev[i].off, (const uint8_t *)c->dev[i].state + sn->dev[i].off,
+                   sn->dev[i].len);
             sn->dev[i].has_state = true;
         }
     }
@@ -734,7 +762,7 @@ int runner_restore(struct runner_session *c, const struct runner_snap *sn)
         c->dev[i].bind = sn->dev[i].bind;
         c->dev[i].bind.res = res;
         if (sn->dev[i].has_state && c->dev[i].state)
-            memcpy(c->dev[i].state, sn->dev[i].bytes, sizeof(sn->dev[i].bytes));
+            memcpy((uint8_t *)c->dev[i].state + sn->dev[i].off, sn->dev[i].bytes + sn->dev[i].off, sn->dev[i].len);
     }
     return VMF_OK;
 }
