@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, run a tutorial scenario with --explain and the demo guest
 #   make test   install what is missing, build, run every test suite
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
