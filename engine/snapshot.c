@@ -9,6 +9,8 @@
 struct cpu_snap {
     uc_context *ctx;
     uint64_t icount, rng;
+    struct arm64_timer timer[2];
+    bool irq_in, fiq_in, online;
 };
 
 struct vmf_snapshot {
@@ -80,6 +82,10 @@ int vmf_snapshot_take(vmf_vm *vm, vmf_snapshot **out)
         }
         s->cpu[i].icount = v->icount;
         s->cpu[i].rng = v->rng;
+        memcpy(s->cpu[i].timer, v->timer, sizeof(v->timer));
+        s->cpu[i].irq_in = v->irq_in;
+        s->cpu[i].fiq_in = v->fiq_in;
+        s->cpu[i].online = vm->vcpus[i]->vcpu_online;
     }
     *out = s;
     return VMF_OK;
@@ -112,6 +118,11 @@ int vmf_snapshot_restore(vmf_vm *vm, const vmf_snapshot *s)
             return VMF_EUNICORN;
         v->icount = s->cpu[i].icount;
         v->rng = s->cpu[i].rng;
+        memcpy(v->timer, s->cpu[i].timer, sizeof(v->timer));
+        v->irq_in = s->cpu[i].irq_in;
+        v->fiq_in = s->cpu[i].fiq_in;
+        v->exc_streak = 0;
+        vm->vcpus[i]->vcpu_online = s->cpu[i].online;
         v->fault_pending = false;
         v->fl.active = false;
         v->stop_requested = false;

@@ -72,8 +72,10 @@ void run_result_free(struct run_result *r);
 /* The same in steps, for snapshots and fuzzing loops:
  * runner_open builds the VM; runner_continue runs until the scenario ends
  * (returns 1: expectations checked, digest set) or virtual time reaches
- * pause_at (returns 0; 0 = no pause); runner_close frees the session (r stays
- * valid until run_result_free). */
+ * pause_at (returns 0; 0 = no pause) — exactly there with one vCPU, at the
+ * first round boundary at or after it with several, so pausing never changes
+ * how vCPUs interleave; runner_close frees the session (r stays valid until
+ * run_result_free). */
 struct runner_session;
 int runner_open(const struct scenario *s, const struct runner_opts *o, struct run_result *r,
                 struct runner_session **out, struct scn_error *err);

@@ -331,3 +331,43 @@ Test(runner, snapshot_restore_reruns_to_the_same_digest)
     run_result_free(&r);
     scenario_free(s);
 }
+
+Test(runner, snapshot_with_timer_gic_and_smp_state)
+{
+    const char *root = getenv("VMFAULT_SCENARIOS");
+    cr_assert_not_null(root);
+    const char *files[] = {"platform/01-timer-one-shot.yaml", "platform/06-sgi-between-cpus.yaml"};
+    for (size_t k = 0; k < 2; k++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", root, files[k]);
+        struct scenario *s;
+        struct scn_error err;
+        cr_assert_eq(scenario_load_file(path, &s, &err), 0, "%s", err.message);
+        if (k == 0)
+            s->cpus = 1; /* one vCPU: the pause lands exactly at t=200, mid-round */
+        struct runner_opts o = {.path = SCN_PATH_FAST};
+        struct run_result straight;
+        cr_assert_eq(runner_run(s, &o, &straight, &err), 0, "%s", err.message);
+        cr_assert_eq(straight.failed, 0, "%s", straight.failure);
+        /* pause mid-run (timer armed, second CPU possibly running), snapshot, finish, restore, finish again */
+        struct run_result r;
+        struct runner_session *ss;
+        cr_assert_eq(runner_open(s, &o, &r, &ss, &err), 0);
+        cr_assert_eq(runner_continue(ss, k == 0 ? 200 : 1000), 0); /* SMP: at a round's end */
+        struct runner_snap *snap;
+        cr_assert_eq(runner_snapshot(ss, &snap), 0);
+        cr_assert_eq(runner_continue(ss, 0), 1);
+        cr_expect_str_eq(r.digest, straight.digest, "%s: pausing changed the run", files[k]);
+        for (int i = 0; i < 2; i++) {
+            cr_assert_eq(runner_restore(ss, snap), 0);
+            cr_assert_eq(runner_continue(ss, 0), 1);
+            cr_expect_str_eq(r.digest, straight.digest, "%s: restore %d", files[k], i);
+            cr_expect_eq(r.failed, 0, "%s: %s", files[k], r.failure);
+        }
+        runner_snap_free(snap);
+        runner_close(ss);
+        run_result_free(&r);
+        run_result_free(&straight);
+        scenario_free(s);
+    }
+}

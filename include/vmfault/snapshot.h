@@ -1,7 +1,8 @@
 /* vmfault — snapshot a VM and restore it in place.
  *
- * A snapshot holds every vCPU's register state and virtual time, the bytes of
- * all guest RAM (including mapped reservations) and the interrupt line levels.
+ * A snapshot holds every vCPU's register state, virtual time, timers,
+ * interrupt inputs and power state, the bytes of all guest RAM (including
+ * mapped reservations) and the interrupt line levels.
  * Restoring puts the same VM back exactly; a re-run then gives the same trace.
  * Device models keep their own state (devices/device.h snapshot/restore): the
  * runner snapshots them alongside.
