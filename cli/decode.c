@@ -77,16 +77,25 @@ int cmd_decode(int argc, char **argv)
         }
     }
     if (!hex) {
-        fprintf(stderr, "usage: vmfault decode --arch arm64 HEX [--pc ADDR]\n"
-                        "  HEX is the instruction's bytes in memory order: 010040b9 is ldr w1, [x0]\n");
+        fprintf(stderr, "usage: vmfault decode --arch arm64|x86-64 HEX [--pc ADDR]\n"
+                        "  HEX is the instruction's bytes in memory order: 010040b9 is ldr w1, [x0],\n"
+                        "  894804 is mov dword ptr [rax+0x4], ecx\n");
         return 2;
     }
-    if (strcmp(arch, "arm64") && strcmp(arch, "aarch64")) {
-        fprintf(stderr, "vmfault decode: architecture '%s' is not supported (arm64)\n", arch);
+    bool x86 = !strcmp(arch, "x86-64") || !strcmp(arch, "x86_64") || !strcmp(arch, "amd64");
+    if (!x86 && strcmp(arch, "arm64") && strcmp(arch, "aarch64")) {
+        fprintf(stderr, "vmfault decode: architecture '%s' is not supported (arm64, x86-64)\n", arch);
         return 2;
     }
     uint8_t bytes[16];
     size_t n;
+    if (x86) {
+        if (parse_hex(hex, bytes, 15, &n)) {
+            fprintf(stderr, "vmfault decode: '%s' is not 1 to 15 bytes of hex (an x86 instruction)\n", hex);
+            return 2;
+        }
+        return cli_decode_x86(bytes, n, pc);
+    }
     if (parse_hex(hex, bytes, sizeof(bytes), &n) || n != 4) {
         fprintf(stderr, "vmfault decode: '%s' is not 4 bytes of hex (an A64 instruction, memory order)\n", hex);
         return 2;

@@ -190,3 +190,37 @@ Test(cli, failed_expectation_exits_one_with_context)
     cr_expect_not_null(strstr(out, "exit wfi at pc"), "explain prints the exit:\n%s", out);
     remove(path);
 }
+
+Test(cli, decode_x86)
+{
+    char out[4096];
+    cr_assert_eq(run("decode --arch x86-64 894804", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "mnemonic: mov");
+    expect_line(out, "text: \"mov dword ptr [rax+0x4], ecx\"");
+    expect_line(out, "length: 3");
+    expect_line(out, "size: 4");
+    expect_line(out, "access: write");
+    expect_line(out, "register: ecx");
+    expect_line(out, "sign_extend: false");
+    expect_line(out, "memory: {base: rax, index: none, scale: 1, disp: 4, address_size: 8, access: write}");
+    /* movsx rcx, word ptr [rax+0x8] */
+    cr_assert_eq(run("decode --arch x86-64 480fbf4808", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "size: 2");
+    expect_line(out, "register: rcx");
+    expect_line(out, "sign_extend: true");
+    /* lock add qword ptr [rip+0x10], 5: read-modify-write, RIP-relative */
+    cr_assert_eq(run("decode --arch x86-64 f04883051000000005", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "access: read-write");
+    expect_line(out, "immediate: 5");
+    expect_line(out, "rip_relative: true");
+    expect_line(out, "lock: true");
+    expect_line(out, "writes_flags: true");
+    /* rep movsd: two memory operands */
+    cr_assert_eq(run("decode --arch x86-64 f3a5", out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "memory_operands: 2");
+    expect_line(out, "rep: true");
+    cr_expect_eq(run("decode --arch x86-64 90", out, sizeof(out)), 1, "nop: %s", out);
+    cr_expect_not_null(strstr(out, "does not access data memory"), "%s", out);
+    cr_expect_eq(run("decode --arch x86-64 0f0b", out, sizeof(out)), 1, "ud2: %s", out);
+    cr_expect_eq(run("decode --arch x86-64 00112233445566778899aabbccddeeff", out, sizeof(out)), 2, "16 bytes");
+}
