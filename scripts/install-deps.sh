@@ -2,7 +2,7 @@
 # Install the Debian packages vmfault needs, and only those missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libunicorn-dev libcapstone-dev libzydis-dev libyaml-dev
-      libcriterion-dev binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf)
+      libcriterion-dev binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf device-tree-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
