@@ -200,6 +200,8 @@ struct vmf_vm_impl {
     void *irq_cookie;
     vmf_ppi_sink_fn ppi_sink;
     void *ppi_cookie;
+    vmf_exception_observer_fn exc_observer;
+    void *exc_cookie;
     uint8_t psci; /* enum vmf_psci_conduit */
     uint64_t irq_levels[VMF_IRQ_LINES / 64];
     char name[64];

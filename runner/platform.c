@@ -157,6 +157,29 @@ static int write_dtb(struct runner_session *c, struct scn_error *err)
     return vmf_reg_write(c->vcpu, 0, at) ? -1 : 0; /* x0 = the tree, as Linux and test suites expect */
 }
 
+/* --explain: an exception or interrupt entering the guest, with the syndrome
+ * decoded the way a textbook would. */
+static void explain_exception(vmf_vcpu *vcpu, int kind, uint32_t esr, uint64_t elr, uint64_t vector, void *cookie)
+{
+    struct runner_session *c = cookie;
+    FILE *out = c->o->explain;
+    fprintf(out, "exception on cpu%u at t=%llu: ", vcpu->vcpu_id, (unsigned long long)vmf_vcpu_icount(vcpu));
+    if (kind != 0) {
+        fprintf(out, "%s, return to 0x%llx, vector 0x%llx (VBAR_EL1 + 0x%x)\n", kind == 1 ? "IRQ" : "FIQ",
+                (unsigned long long)elr, (unsigned long long)vector, kind == 1 ? 0x280 : 0x300);
+        return;
+    }
+    unsigned ec = esr >> 26;
+    const char *what = ec == 0x15   ? "SVC"
+                       : ec == 0x3c ? "BRK"
+                       : ec == 0x25 ? "data abort (same EL)"
+                       : ec == 0x21 ? "instruction abort (same EL)"
+                       : ec == 0x00 ? "undefined instruction"
+                                    : "synchronous exception";
+    fprintf(out, "%s, ESR_EL1 0x%08x (EC 0x%02x, ISS 0x%07x), return to 0x%llx, vector 0x%llx\n", what, esr, ec,
+            esr & 0x1ffffff, (unsigned long long)elr, (unsigned long long)vector);
+}
+
 int platform_setup(struct runner_session *c, struct scn_error *err)
 {
     const struct scenario *s = c->s;
@@ -175,6 +198,8 @@ int platform_setup(struct runner_session *c, struct scn_error *err)
         vmf_gicv2_init(c->gic, c->vm->num_vcpus, s->devices[i].nirqs, gic_output, c);
     }
     vmf_vm_set_irq_sink(c->vm, line_sink, c);
+    if (c->o->explain)
+        vmf_vm_set_exception_observer(c->vm, explain_exception, c);
     vmf_vm_set_ppi_sink(c->vm, ppi_sink, c);
     vmf_vm_set_psci(c->vm, (enum vmf_psci_conduit)s->platform.psci);
     for (unsigned i = 0; i < c->vm->num_vcpus; i++) {

@@ -300,3 +300,37 @@ Test(exceptions, psci_over_hvc)
     cr_expect(!second->vcpu_online);
     tvm_destroy(&t);
 }
+
+struct exc_log {
+    int n, kind;
+    uint32_t esr;
+    uint64_t elr, vector;
+};
+
+static void on_exception(vmf_vcpu *vcpu, int kind, uint32_t esr, uint64_t elr, uint64_t vector, void *cookie)
+{
+    (void)vcpu;
+    struct exc_log *l = cookie;
+    l->n++;
+    l->kind = kind;
+    l->esr = esr;
+    l->elr = elr;
+    l->vector = vector;
+}
+
+Test(exceptions, observer_sees_each_entry)
+{
+    struct tvm t;
+    struct exc_log l = {0};
+    boot(&t, "    svc #7\n    wfi\n");
+    cr_assert_eq(vmf_vm_set_exception_observer(t.vm, on_exception, &l), VMF_OK);
+    run_to(&t, VMF_EXIT_HLT);
+    cr_expect_eq(l.n, 1);
+    cr_expect_eq(l.kind, 0, "synchronous");
+    cr_expect_eq(l.esr, 0x56000007);
+    cr_expect_eq(l.elr, TVM_RAM + 16);
+    uint64_t vbar = 0;
+    vmf_sysreg_read(t.vcpu, VMF_A64_VBAR_EL1, &vbar);
+    cr_expect_eq(l.vector, vbar + 0x200);
+    tvm_destroy(&t);
+}

@@ -79,7 +79,11 @@ int arm64_take_exception(vmf_vcpu *vcpu, enum exc_kind kind, uint64_t elr, uint3
     /* Same EL and stack: only the masks change, which Unicorn's PSTATE write handles. */
     set_reg(vcpu, UC_ARM64_REG_PSTATE, (pstate & 0xf0000000u) | PSTATE_DAIF | PSTATE_M_EL1H);
     uint64_t offset = 0x200 + (kind == EXC_IRQ ? 0x80 : kind == EXC_FIQ ? 0x100 : 0);
-    set_reg(vcpu, UC_ARM64_REG_PC, (vbar & ~(uint64_t)0x7ff) + offset);
+    uint64_t vector = (vbar & ~(uint64_t)0x7ff) + offset;
+    set_reg(vcpu, UC_ARM64_REG_PC, vector);
+    struct vmf_vm_impl *vi = vcpu->vm->impl;
+    if (vi->exc_observer)
+        vi->exc_observer(vcpu, (int)kind, kind == EXC_SYNC ? esr : 0, elr, vector, vi->exc_cookie);
     vcpu->impl->excl_watch = false; /* taking an exception clears the exclusive monitor */
     return VMF_OK;
 }
@@ -107,6 +111,15 @@ int vmf_vcpu_set_irq_input(vmf_vcpu *vcpu, bool irq, bool fiq)
         return VMF_EINVAL;
     vcpu->impl->irq_in = irq;
     vcpu->impl->fiq_in = fiq;
+    return VMF_OK;
+}
+
+int vmf_vm_set_exception_observer(vmf_vm *vm, vmf_exception_observer_fn fn, void *cookie)
+{
+    if (!vm)
+        return VMF_EINVAL;
+    vm->impl->exc_observer = fn;
+    vm->impl->exc_cookie = cookie;
     return VMF_OK;
 }
 

@@ -218,6 +218,13 @@ enum vmf_psci_conduit {
     VMF_PSCI_SMC = 2,
 };
 int vmf_vm_set_psci(vmf_vm *vm, enum vmf_psci_conduit conduit);
+/* Observer of every exception the backend delivers into a vCPU (for traces
+ * and --explain): kind 0 synchronous, 1 IRQ, 2 FIQ; the syndrome (ESR_EL1,
+ * synchronous only), the return address and the vector entered. */
+typedef void (*vmf_exception_observer_fn)(vmf_vcpu *vcpu, int kind, uint32_t esr, uint64_t elr, uint64_t vector,
+                                          void *cookie);
+int vmf_vm_set_exception_observer(vmf_vm *vm, vmf_exception_observer_fn fn, void *cookie);
+
 /* Power state: an offline vCPU is not run (PSCI CPU_ON brings it online). */
 int vmf_vcpu_set_online(vmf_vcpu *vcpu, bool online);
 /* Let virtual time pass for a waiting vCPU: its counter moves to t (never back). */
