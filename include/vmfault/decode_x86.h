@@ -42,7 +42,9 @@ enum vmf_x86_op {
     VMF_X86_OP_TEST,
     VMF_X86_OP_UNARY,   /* INC DEC NEG NOT */
     VMF_X86_OP_SHIFT,   /* ROL ROR RCL RCR SHL SHR SAR SHLD SHRD */
-    VMF_X86_OP_BITTEST, /* BT BTS BTR BTC */
+    VMF_X86_OP_BITTEST, /* BT BTS BTR BTC.  With a register bit offset the operand is a bit
+                           string: mem[0] is its start, and the CPU touches `size` bytes at
+                           mem[0] + size * (offset >> log2(8 * size)), the offset signed */
     VMF_X86_OP_XCHG,    /* XCHG, CMPXCHG, XADD (and CMPXCHG8B/16B) */
     VMF_X86_OP_PUSH,    /* PUSH m / PUSH to an MMIO stack */
     VMF_X86_OP_POP,
