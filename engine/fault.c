@@ -187,14 +187,22 @@ int fault_dispatch(vmf_vcpu *vcpu, vm_memory_reservation_t *res, struct beat *b,
     f->pc = fl->pc;
     f->icount = fl->icount;
     f->size = b->size;
-    f->access = fl->acc.access == VMF_ACCESS_WRITE ? VMF_ACCESS_WRITE : VMF_ACCESS_READ;
+    if (b->dir)
+        f->access = b->dir;
+    else
+        f->access = fl->acc.access == VMF_ACCESS_WRITE ? VMF_ACCESS_WRITE : VMF_ACCESS_READ;
     f->data = f->access == VMF_ACCESS_WRITE ? b->data : 0;
     f->part = (uint8_t)(b - fl->beats);
     f->parts = fl->nbeats;
     f->path = path;
     f->insn_word = fl->word;
     f->reservation = res;
-    f->insn = fl->acc;
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64) {
+        f->x86 = fl->xacc;
+        memcpy(f->insn_bytes, fl->xbytes, sizeof(f->insn_bytes));
+    } else {
+        f->insn = fl->acc;
+    }
     v->fault_pending = true;
     v->fault_advanced = v->fault_restarted = v->fault_data_set = false;
 

@@ -8,6 +8,7 @@
 #include "vmfault/fault.h"
 #include "vmfault/memory.h"
 #include "vmfault/vm.h"
+#include "vmfault/x86.h"
 
 /* ---- memory map ------------------------------------------------------------ */
 
@@ -84,6 +85,7 @@ struct beat {
     uint8_t offset; /* byte offset inside that register's element */
     uint8_t wmask;  /* fast path writes: bytes received so far */
     bool done;
+    uint8_t dir; /* x86: VMF_ACCESS_READ or _WRITE of this beat (0: the instruction's direction) */
 };
 
 enum fast_outcome {
@@ -102,6 +104,12 @@ struct inflight {
     uint64_t pc, icount;
     uint32_t word;
     vmf_arm64_access acc;
+    /* x86-64: the decoded instruction, its bytes and its memory operands' addresses */
+    vmf_x86_access xacc;
+    uint8_t xbytes[15];
+    bool xdecoded;      /* xacc holds a decode (else beats follow Unicorn's callbacks) */
+    uint64_t xea[2];    /* address of mem[0], mem[1] */
+    uint8_t xpending;   /* exit path: the beat waiting for its handler outside Unicorn, +1 */
     uint64_t addr, new_base;
     uint8_t nbeats, cur;
     struct beat beats[VMF_MAX_BEATS];
@@ -128,7 +136,11 @@ enum stop_reason {
     STOP_BPT,      /* the breakpoint */
     STOP_EXCL,     /* a store-exclusive to a reservation whose load-exclusive vmfault emulated */
     STOP_IRQ,      /* an unmasked interrupt input: take it before the next instruction */
+    STOP_X86_EXIT, /* x86: an instruction a VMX hypervisor intercepts, not executed yet */
 };
+
+/* x86: the exit-path outcome of an MMIO callback (after enum fast_outcome) */
+#define FAST_X86_EXIT_BEAT 16
 
 struct mmio_ctx {
     vmf_vcpu *vcpu;
@@ -182,6 +194,8 @@ struct vmf_vcpu_impl {
     bool fault_data_set;
     char errmsg[192];
     int errstatus;
+    /* x86-64 */
+    struct x86_vcpu *x86;
     /* what this vCPU's Unicorn currently maps */
     struct mapped_range *maps;
     size_t nmaps, mapcap;
@@ -203,6 +217,7 @@ struct vmf_vm_impl {
     vmf_exception_observer_fn exc_observer;
     void *exc_cookie;
     uint8_t psci; /* enum vmf_psci_conduit */
+    struct x86_vm *x86; /* x86-64: dispatch tables (arch/x86_exits.c) */
     uint64_t irq_levels[VMF_IRQ_LINES / 64];
     char name[64];
     char lasterr[192];
@@ -270,6 +285,24 @@ int arm64_deliver_abort(vmf_vcpu *vcpu, uint64_t pc, uint64_t addr, bool fetch, 
 /* arch/arm64_timer.c: the generic timer on virtual time */
 bool arm64_timer_sysreg(vmf_vcpu *vcpu, const uc_arm64_cp_reg *cp, bool write, uint64_t *value);
 void arm64_timer_update(vmf_vcpu *vcpu);
+
+/* ---- x86-64 backend (arch/x86.c, arch/x86_exits.c) ----------------------------------- */
+
+int x86_vm_init(vm_t *vm);
+void x86_vm_fini(vm_t *vm);
+int x86_vcpu_init(vmf_vcpu *vcpu);
+void x86_vcpu_fini(vmf_vcpu *vcpu);
+int x86_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *v);
+int x86_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t v);
+int x86_vreg_read(vmf_vcpu *vcpu, unsigned n, uint8_t v[16]);
+int x86_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t v[16]);
+int x86_run(vmf_vcpu *vcpu, vmf_exit *exit);
+uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user);
+void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user);
+/* Decode and dispatch the intercepted instruction at cur_pc: 1 to leave vmf_run with *exit. */
+int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit);
+/* Length-aware classification of an intercepted instruction (0: not one). */
+int x86_exit_kind(const uint8_t *p, size_t n);
 
 /* ---- run loop helpers (run.c) ------------------------------------------------- */
 

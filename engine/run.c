@@ -65,7 +65,9 @@ int vcpu_sync_maps(vmf_vcpu *vcpu)
             (struct mapped_range){.base = m->chunks[i].base, .size = m->chunks[i].size, .host = m->chunks[i].host});
     for (size_t i = 0; i < m->nregions && !st; i++) {
         const struct region *r = &m->regions[i];
-        if (r->kind == REGION_RESERVATION && !r->res->mapped && r->res->path == VMF_PATH_FAST)
+        /* x86-64 maps exit-path reservations too: its callbacks stop the CPU (arch/x86.c) */
+        if (r->kind == REGION_RESERVATION && !r->res->mapped &&
+            (r->res->path == VMF_PATH_FAST || vcpu->vm->impl->arch == VMF_ARCH_X86_64))
             st = push_range(&want, &nwant, &wcap,
                             (struct mapped_range){.base = r->base, .size = r->size, .res = r->res});
     }
@@ -105,7 +107,10 @@ int vcpu_sync_maps(vmf_vcpu *vcpu)
             }
             r.ctx->vcpu = vcpu;
             r.ctx->res = r.res;
-            e = uc_mmio_map(v->uc, r.base, r.size, mmio_read, r.ctx, mmio_write, r.ctx);
+            if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+                e = uc_mmio_map(v->uc, r.base, r.size, x86_mmio_read, r.ctx, x86_mmio_write, r.ctx);
+            else
+                e = uc_mmio_map(v->uc, r.base, r.size, mmio_read, r.ctx, mmio_write, r.ctx);
         }
         if (e != UC_ERR_OK) {
             free(r.ctx);
@@ -447,6 +452,8 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
         exit->u.suspended.how = VMF_SUSPEND_CPU_OFF;
         goto out;
     }
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+        return x86_run(vcpu, exit);
 
     {
         uint64_t start;

@@ -20,6 +20,9 @@ const char *vmf_strerror(int status)
     case VMF_EBOUNDS: return "access crosses the end of its region";
     case VMF_EHANDLER: return "fault handler failed or returned an invalid result";
     case VMF_EFULL: return "table is full";
+    case VMF_EBUSY: return "already registered";
+    case VMF_EFAULT: return "guest memory cannot be accessed there";
+    case VMF_EINTERNAL: return "engine invariant violated (a vmfault bug)";
     default: return "unknown status code";
     }
 }

@@ -32,7 +32,7 @@ int vmf_vm_create(enum vmf_arch arch, const char *name, vmf_vm **out)
     if (!out)
         return VMF_EINVAL;
     *out = NULL;
-    if (arch != VMF_ARCH_ARM64)
+    if (arch != VMF_ARCH_ARM64 && arch != VMF_ARCH_X86_64)
         return VMF_EUNSUPP;
     vmf_vm *vm = calloc(1, sizeof(*vm));
     struct vmf_vm_impl *impl = calloc(1, sizeof(*impl));
@@ -46,6 +46,11 @@ int vmf_vm_create(enum vmf_arch arch, const char *name, vmf_vm **out)
     snprintf(impl->name, sizeof(impl->name), "%s", name ? name : "vm");
     vm->impl = impl;
     vm->vm_name = impl->name;
+    if (arch == VMF_ARCH_X86_64 && x86_vm_init(vm) != VMF_OK) {
+        free(impl);
+        free(vm);
+        return VMF_ENOMEM;
+    }
     *out = vm;
     return VMF_OK;
 }
@@ -56,7 +61,10 @@ void vmf_vm_destroy(vmf_vm *vm)
         return;
     for (unsigned i = 0; i < vm->num_vcpus; i++) {
         vmf_vcpu *v = vm->vcpus[i];
-        arm64_vcpu_fini(v);
+        if (vm->impl->arch == VMF_ARCH_X86_64)
+            x86_vcpu_fini(v);
+        else
+            arm64_vcpu_fini(v);
         for (size_t j = 0; j < v->impl->nmaps; j++)
             free(v->impl->maps[j].ctx);
         free(v->impl->maps);
@@ -64,6 +72,7 @@ void vmf_vm_destroy(vmf_vm *vm)
         free(v);
     }
     memmap_free(&vm->impl->map);
+    x86_vm_fini(vm);
     free(vm->impl);
     free(vm);
 }
@@ -89,7 +98,7 @@ int vmf_vcpu_create(vmf_vm *vm, vmf_vcpu **out)
     v->impl = impl;
     impl->map_gen = UINT64_MAX; /* force the first sync */
     impl->map = &vm->impl->map;
-    int st = arm64_vcpu_init(v);
+    int st = vm->impl->arch == VMF_ARCH_X86_64 ? x86_vcpu_init(v) : arm64_vcpu_init(v);
     if (st) {
         free(impl);
         free(v);
@@ -227,6 +236,8 @@ int vmf_reg_read(vmf_vcpu *vcpu, unsigned reg, uint64_t *value)
 {
     if (check_vcpu(vcpu) || !value)
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+        return x86_reg_read(vcpu, reg, value);
     return arm64_reg_read(vcpu, reg, value);
 }
 
@@ -234,6 +245,8 @@ int vmf_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t value)
 {
     if (check_vcpu(vcpu))
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+        return x86_reg_write(vcpu, reg, value);
     return arm64_reg_write(vcpu, reg, value);
 }
 
@@ -241,6 +254,8 @@ int vmf_vreg_read(vmf_vcpu *vcpu, unsigned n, uint8_t value[16])
 {
     if (check_vcpu(vcpu) || !value)
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+        return x86_vreg_read(vcpu, n, value);
     return arm64_vreg_read(vcpu, n, value);
 }
 
@@ -248,6 +263,8 @@ int vmf_vreg_write(vmf_vcpu *vcpu, unsigned n, const uint8_t value[16])
 {
     if (check_vcpu(vcpu) || !value)
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch == VMF_ARCH_X86_64)
+        return x86_vreg_write(vcpu, n, value);
     return arm64_vreg_write(vcpu, n, value);
 }
 
@@ -284,6 +301,13 @@ const char *vmf_exit_name(int exitcode)
     case VMF_EXIT_ERROR: return "ERROR";
     case VMF_EXIT_STOP: return "STOP";
     case VMF_EXIT_BPT: return "BPT";
+    case VMF_EXIT_SUSPENDED: return "SUSPENDED";
+    case VMF_EXIT_INOUT: return "INOUT";
+    case VMF_EXIT_RDMSR: return "RDMSR";
+    case VMF_EXIT_WRMSR: return "WRMSR";
+    case VMF_EXIT_CPUID: return "CPUID";
+    case VMF_EXIT_VMCALL: return "VMCALL";
+    case VMF_EXIT_INVD: return "INVD";
     default: return "UNKNOWN";
     }
 }

@@ -98,6 +98,8 @@ int vmf_sysreg_read(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t *value)
 {
     if (!vcpu || !vcpu->impl || !value)
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch != VMF_ARCH_ARM64)
+        return VMF_EUNSUPP;
     return sysreg_access(vcpu, sysreg, value, false);
 }
 
@@ -105,6 +107,8 @@ int vmf_sysreg_write(vmf_vcpu *vcpu, uint32_t sysreg, uint64_t value)
 {
     if (!vcpu || !vcpu->impl)
         return VMF_EINVAL;
+    if (vcpu->vm->impl->arch != VMF_ARCH_ARM64)
+        return VMF_EUNSUPP;
     return sysreg_access(vcpu, sysreg, &value, true);
 }
 

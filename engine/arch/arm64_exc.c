@@ -101,6 +101,8 @@ int vmf_vcpu_set_exception_mode(vmf_vcpu *vcpu, enum vmf_exc_mode mode)
 {
     if (!vcpu || (mode != VMF_EXC_EXIT && mode != VMF_EXC_DELIVER))
         return VMF_EINVAL;
+    if (mode == VMF_EXC_DELIVER && vcpu->vm->impl->arch != VMF_ARCH_ARM64)
+        return VMF_EUNSUPP; /* x86-64: exceptions leave vmf_run (no IDT delivery yet) */
     vcpu->impl->exc_mode = (uint8_t)mode;
     return VMF_OK;
 }
@@ -141,6 +143,8 @@ int vmf_vm_set_psci(vmf_vm *vm, enum vmf_psci_conduit conduit)
 {
     if (!vm || conduit > VMF_PSCI_SMC)
         return VMF_EINVAL;
+    if (conduit != VMF_PSCI_NONE && vm->impl->arch != VMF_ARCH_ARM64)
+        return VMF_EUNSUPP;
     vm->impl->psci = (uint8_t)conduit;
     return VMF_OK;
 }

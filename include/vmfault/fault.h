@@ -35,9 +35,11 @@ typedef struct vmf_fault {
     uint8_t parts;      /* accesses the instruction makes to reservations and RAM */
     uint8_t path;       /* enum vmf_path the fault arrived on */
     uint8_t result;     /* enum vmf_fault_result, once the handler returned */
-    uint32_t insn_word; /* the instruction */
+    uint32_t insn_word; /* the instruction (AArch64; x86-64: its first 4 bytes, little-endian) */
     vm_memory_reservation_t *reservation;
-    vmf_arm64_access insn; /* decoded instruction (always filled by the engine) */
+    vmf_arm64_access insn; /* decoded instruction (AArch64; always filled by the engine) */
+    vmf_x86_access x86;    /* decoded instruction (x86-64; always filled by the engine) */
+    uint8_t insn_bytes[15]; /* x86-64: the instruction's bytes (x86.length of them) */
 } vmf_fault;
 
 /* The vCPU's current fault, or NULL when none is pending. */

@@ -15,6 +15,7 @@
 #include <sel4vm/guest_vm.h>
 
 #include "vmfault/decode_arm64.h"
+#include "vmfault/decode_x86.h"
 #include "vmfault/status.h"
 
 #ifdef __cplusplus
@@ -26,6 +27,7 @@ typedef struct vm_vcpu vmf_vcpu;
 
 enum vmf_arch {
     VMF_ARCH_ARM64 = 1,
+    VMF_ARCH_X86_64 = 2, /* long mode, CPL0, flat segments: <vmfault/x86.h> */
 };
 
 /* How accesses to a reservation are trapped (DESIGN.md, "Two trap paths").
@@ -40,7 +42,8 @@ enum vmf_path {
 
 int vmf_vm_create(enum vmf_arch arch, const char *name, vmf_vm **out);
 void vmf_vm_destroy(vmf_vm *vm);
-/* Add a vCPU (at most CONFIG_MAX_NUM_NODES).  It starts at EL1h, PC 0. */
+/* Add a vCPU (at most CONFIG_MAX_NUM_NODES).  AArch64 starts at EL1h, PC 0;
+ * x86-64 in 64-bit long mode at CPL0, RIP 0, RFLAGS 0x2. */
 int vmf_vcpu_create(vmf_vm *vm, vmf_vcpu **out);
 enum vmf_arch vmf_vm_arch(const vmf_vm *vm);
 /* Text of the last error a sel4vm-style call (that can only return NULL or -1)
@@ -105,6 +108,14 @@ enum vmf_exitcode {
     VMF_EXIT_STOP = 7,      /* vmf_vcpu_request_stop was called */
     VMF_EXIT_BPT = 8,       /* the PC reached the breakpoint (vmf_vcpu_set_breakpoint), not executed yet */
     VMF_EXIT_SUSPENDED = 9, /* PSCI SYSTEM_OFF / SYSTEM_RESET, or this vCPU called CPU_OFF: see u.suspended */
+    /* x86-64 only (bhyve's exit codes of the same names); RIP is left on the
+     * instruction: vmf_x86_advance steps past it (<vmfault/x86.h>). */
+    VMF_EXIT_INOUT = 10,  /* IN, OUT, INS, OUTS to a port no handler took: see u.inout */
+    VMF_EXIT_RDMSR = 11,  /* u.msr.code; the caller sets EDX:EAX */
+    VMF_EXIT_WRMSR = 12,  /* u.msr.code, u.msr.wval */
+    VMF_EXIT_CPUID = 13,  /* u.cpuid: the leaf (EAX) and subleaf (ECX) */
+    VMF_EXIT_VMCALL = 14, /* u.vmcall: RAX and the argument registers */
+    VMF_EXIT_INVD = 15,   /* INVD or WBINVD (u.invd.wb) */
 };
 
 /* How a SUSPENDED exit happened (after bhyve's vm_suspend_how). */
@@ -112,6 +123,8 @@ enum vmf_suspend_how {
     VMF_SUSPEND_POWEROFF = 1,
     VMF_SUSPEND_RESET = 2,
     VMF_SUSPEND_CPU_OFF = 3,
+    VMF_SUSPEND_HALT = 4,         /* x86: HLT with interrupts disabled and nothing that can wake it */
+    VMF_SUSPEND_TRIPLE_FAULT = 5, /* x86: an exception the guest cannot take */
 };
 
 /* Access kinds for a PAGING exit. */
@@ -132,8 +145,9 @@ typedef struct vmf_exit {
             uint8_t size;          /* bytes, 1..8 */
             uint8_t access;        /* VMF_ACCESS_READ or VMF_ACCESS_WRITE */
             uint64_t data;         /* value written (writes) */
-            uint32_t esr;          /* ESR_EL2 a real CPU reports */
-            vmf_arm64_access insn; /* the decoded instruction */
+            uint32_t esr;          /* ESR_EL2 a real CPU reports (AArch64) */
+            vmf_arm64_access insn; /* the decoded instruction (AArch64) */
+            vmf_x86_access x86;    /* the decoded instruction (x86-64) */
         } inst_emul;
         struct {
             uint64_t gpa;
@@ -154,6 +168,30 @@ typedef struct vmf_exit {
         struct {
             int how; /* enum vmf_suspend_how */
         } suspended;
+        struct {
+            uint16_t port;
+            uint8_t bytes;  /* 1, 2 or 4 */
+            bool in;        /* IN / INS: the caller supplies eax (vmf_x86_complete_in) */
+            bool string;    /* INS / OUTS: one element of the string */
+            bool rep;       /* with a REP prefix: RCX elements remain, this is the first */
+            uint32_t eax;   /* OUT / OUTS: the value written */
+            uint64_t addr;  /* string forms: the memory address of this element (RSI or RDI) */
+            uint64_t count; /* string forms with REP: RCX (elements left, this one included) */
+        } inout;
+        struct {
+            uint32_t code; /* ECX */
+            uint64_t wval; /* WRMSR: EDX:EAX */
+        } msr;
+        struct {
+            uint32_t leaf, subleaf; /* EAX, ECX */
+        } cpuid;
+        struct {
+            uint64_t nr;      /* RAX: the call number */
+            uint64_t args[4]; /* RBX, RCX, RDX, RSI */
+        } vmcall;
+        struct {
+            bool wb; /* WBINVD rather than INVD */
+        } invd;
     } u;
 } vmf_exit;
 
