@@ -5,12 +5,15 @@
 #include "vmfault/snapshot.h"
 
 #include "internal.h"
+#include "arch/x86_internal.h"
 
 struct cpu_snap {
     uc_context *ctx;
     uint64_t icount, rng;
     struct arm64_timer timer[2];
     bool irq_in, fiq_in, online;
+    struct x86_msr *msrs; /* x86-64: the MSR store */
+    size_t nmsrs;
 };
 
 struct vmf_snapshot {
@@ -29,9 +32,11 @@ void vmf_snapshot_free(vmf_snapshot *s)
 {
     if (!s)
         return;
-    for (unsigned i = 0; i < s->ncpus; i++)
+    for (unsigned i = 0; i < s->ncpus; i++) {
         if (s->cpu[i].ctx)
             uc_context_free(s->cpu[i].ctx);
+        free(s->cpu[i].msrs);
+    }
     for (size_t i = 0; i < s->nchunks; i++)
         free(s->bytes ? s->bytes[i] : NULL);
     free(s->bytes);
@@ -86,6 +91,13 @@ int vmf_snapshot_take(vmf_vm *vm, vmf_snapshot **out)
         s->cpu[i].irq_in = v->irq_in;
         s->cpu[i].fiq_in = v->fiq_in;
         s->cpu[i].online = vm->vcpus[i]->vcpu_online;
+        if (v->x86 && v->x86->nmsrs) {
+            s->cpu[i].msrs = malloc(v->x86->nmsrs * sizeof(*v->x86->msrs));
+            if (!s->cpu[i].msrs)
+                goto nomem;
+            memcpy(s->cpu[i].msrs, v->x86->msrs, v->x86->nmsrs * sizeof(*v->x86->msrs));
+            s->cpu[i].nmsrs = v->x86->nmsrs;
+        }
     }
     *out = s;
     return VMF_OK;
@@ -114,6 +126,20 @@ int vmf_snapshot_restore(vmf_vm *vm, const vmf_snapshot *s)
     }
     for (unsigned i = 0; i < s->ncpus; i++) {
         struct vmf_vcpu_impl *v = vm->vcpus[i]->impl;
+        if (v->x86) { /* first, the one step that can fail for want of memory */
+            struct x86_vcpu *x = v->x86;
+            if (s->cpu[i].nmsrs > x->msrcap) {
+                struct x86_msr *p = realloc(x->msrs, s->cpu[i].nmsrs * sizeof(*p));
+                if (!p)
+                    return VMF_ENOMEM;
+                x->msrs = p;
+                x->msrcap = s->cpu[i].nmsrs;
+            }
+            if (s->cpu[i].nmsrs)
+                memcpy(x->msrs, s->cpu[i].msrs, s->cpu[i].nmsrs * sizeof(*x->msrs));
+            x->nmsrs = s->cpu[i].nmsrs;
+            x->cur_valid = false;
+        }
         if (uc_context_restore(v->uc, s->cpu[i].ctx) != UC_ERR_OK)
             return VMF_EUNICORN;
         v->icount = s->cpu[i].icount;
