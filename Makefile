@@ -26,6 +26,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench_arm64
+	$(BUILD)/bench_x86
 	$(BUILD)/bench_snapshot
 	$(BUILD)/bench_irq
 
