@@ -301,8 +301,9 @@ uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user
 void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user);
 /* Decode and dispatch the intercepted instruction at cur_pc: 1 to leave vmf_run with *exit. */
 int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit);
-/* Length-aware classification of an intercepted instruction (0: not one). */
-int x86_exit_kind(const uint8_t *p, size_t n);
+/* Classify the instruction at p (0: not an intercepted one) and give its
+ * length; `exact`: n is its length (from Unicorn), else n bytes are available. */
+int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len);
 
 /* ---- run loop helpers (run.c) ------------------------------------------------- */
 

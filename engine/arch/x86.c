@@ -11,8 +11,11 @@
  *
  * Unicorn 2.0.1 x86 abandons an instruction without side effects when
  * uc_emu_stop() is called inside one of its memory callbacks: RIP stays on it,
- * registers, flags and memory keep their old values (tests/test_unicorn_pins.c
- * pins this).  That is what both paths build on:
+ * registers, flags and memory keep their old values (tests/test_x86_engine.c,
+ * x86_engine_unicorn, pins this and its two exceptions, which inflight() and
+ * replay() undo: CMPXCHG8B/16B run to their end in a C helper, and a 16-byte
+ * load writes its first half to the XMM register before reading the second).
+ * That is what both paths build on:
  *
  * - fast path: the handler runs inside the callback, and the value goes
  *   straight back to Unicorn;
@@ -168,7 +171,6 @@ int x86_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t value)
     switch (reg) {
     case VMF_X86_REG_RIP:
     case VMF_X86_REG_CR2:
-    case VMF_X86_REG_CR8:
     case VMF_X86_REG_FS_BASE:
     case VMF_X86_REG_GS_BASE:
     case VMF_X86_REG_DR0:
@@ -182,7 +184,9 @@ int x86_reg_write(vmf_vcpu *vcpu, unsigned reg, uint64_t value)
         value = (value & 0x3f7fd7) | 0x2;
         value &= ~(uint64_t)0x100;
         break;
-    default: return reg < VMF_X86_REG_COUNT ? VMF_EUNSUPP : VMF_ERANGE; /* read only */
+    /* read only; CR8 too: Unicorn has no local APIC to hold the TPR, so it
+     * drops a write (from here or from the guest) and reads 0 */
+    default: return reg < VMF_X86_REG_COUNT ? VMF_EUNSUPP : VMF_ERANGE;
     }
     if (uc_reg_write(v->uc, uc_reg_of(reg), &value) != UC_ERR_OK)
         return VMF_EUNICORN;
@@ -247,13 +251,22 @@ static const uint8_t *code_bytes(struct vmf_vcpu_impl *v, uint64_t pc, uint32_t 
 static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct vmf_vcpu_impl *v = user;
+    if (v->stop != STOP_NONE) {
+        /* A stop is pending that the instruction before did not honour (a C
+         * helper of Unicorn's, like CMPXCHG8B's, runs to its end after an
+         * abort): this instruction is not started, counted or intercepted. */
+        uc_emu_stop(uc);
+        return;
+    }
     if (v->icount >= v->limit) {
         if (v->stop == STOP_NONE)
             v->stop = STOP_LIMIT;
         uc_emu_stop(uc);
         return;
     }
-    if (address == v->bpt) {
+    /* a replay of the instruction in flight (it started, so it passed the
+     * breakpoint check already) is the same execution: no second stop */
+    if (address == v->bpt && !(v->fl.active && v->fl.pc == address && v->fl.icount == v->icount + 1)) {
         if (!v->bpt_skip) {
             v->stop = STOP_BPT;
             v->cur_pc = address;
@@ -262,13 +275,24 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
         }
         v->bpt_skip = false;
     }
-    const uint8_t *p = code_bytes(v, address, size);
-    if (p && x86_exit_kind(p, size)) {
-        v->stop = STOP_X86_EXIT; /* not executed, not counted: x86_exits.c emulates it */
-        v->cur_pc = address;
-        v->x86->exit_len = (uint8_t)size;
-        uc_emu_stop(uc);
-        return;
+    /* Unicorn passes size 0xf1f1f1f1 for an instruction its CPU model lacks
+     * (VMCALL, RDRAND, RDSEED): then the parser finds the length itself. */
+    bool known = size <= 15;
+    const uint8_t *p = code_bytes(v, address, known ? size : 1);
+    uint8_t len = 0;
+    if (p) {
+        size_t avail = size;
+        if (!known) {
+            avail = v->x86->code_size - (address - v->x86->code_base);
+            avail = avail > 15 ? 15 : avail;
+        }
+        if (x86_exit_kind(p, avail, known, &len)) {
+            v->stop = STOP_X86_EXIT; /* not executed, not counted: x86_exits.c emulates it */
+            v->cur_pc = address;
+            v->x86->exit_len = len;
+            uc_emu_stop(uc);
+            return;
+        }
     }
     v->icount++;
     v->cur_pc = address;
@@ -278,7 +302,10 @@ static bool unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t address, int
 {
     (void)uc;
     struct vmf_vcpu_impl *v = user;
-    v->stop = STOP_UNMAPPED;
+    /* An access that crosses from a reservation into nothing: Unicorn reads
+     * the MMIO piece first, and the abort that piece caused (serve()) stands. */
+    if (v->stop != STOP_FAST)
+        v->stop = STOP_UNMAPPED;
     v->unmapped.type = type;
     v->unmapped.addr = address;
     v->unmapped.size = size;
@@ -341,18 +368,19 @@ static uint64_t width_mask(unsigned size)
     return size >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * size)) - 1);
 }
 
-/* The address of memory operand j as the CPU computes it now. */
-static uint64_t operand_address(struct vmf_vcpu_impl *v, const struct inflight *fl, unsigned j)
+/* The address of memory operand j of the instruction at pc as the CPU computes it now. */
+static uint64_t operand_address(struct vmf_vcpu_impl *v, const vmf_x86_access *a, uint64_t pc, unsigned j)
 {
-    const vmf_x86_access *a = &fl->xacc;
     const vmf_x86_mem *m = &a->mem[j];
     uint64_t ea = (uint64_t)m->disp;
     if (m->base == VMF_X86_RIP)
-        ea += fl->pc + a->length;
+        ea += pc + a->length;
     else if (m->base < 16)
         ea += x86_gpr(v, m->base);
     if (m->index < 16)
         ea += x86_gpr(v, m->index) * m->scale;
+    if (a->op == VMF_X86_OP_POP && j == 1 && m->base == VMF_X86_REG_RSP)
+        ea += a->size; /* SDM POP: an RSP base is the value after the pop (the decoder reports it as encoded) */
     if (a->op == VMF_X86_OP_BITTEST && !a->has_imm && a->reg < 16 && j == 0 && a->size) {
         /* bit string: the register offset is signed and selects the unit */
         uint64_t r = x86_gpr(v, a->reg);
@@ -384,6 +412,7 @@ static struct inflight *inflight(vmf_vcpu *vcpu)
     fl->pc = v->cur_pc;
     fl->icount = v->icount;
     fl->nbeats = 0;
+    fl->nram_saved = 0;
     const uint8_t *p = code_bytes(v, fl->pc, 1);
     size_t avail = 0;
     if (p) {
@@ -399,11 +428,31 @@ static struct inflight *inflight(vmf_vcpu *vcpu)
     fl->xdecoded = st == VMF_OK && fl->xacc.size > 0;
     if (fl->xdecoded) {
         for (unsigned j = 0; j < fl->xacc.nmem && j < 2; j++)
-            fl->xea[j] = operand_address(v, fl, j);
+            fl->xea[j] = operand_address(v, &fl->xacc, fl->pc, j);
     } else if (st != VMF_OK && st != VMF_EUNSUPP) {
         memset(&fl->xacc, 0, sizeof(fl->xacc));
         fl->xacc.length = 0;
     }
+    /* CMPXCHG8B/16B run in a C helper of Unicorn's, which a uc_emu_stop does
+     * not interrupt: after an aborted access it still compares, stores and
+     * writes EDX:EAX and ZF from the value the aborted read returned.  Keep
+     * what they write (this first callback is their first access) so the
+     * replay starts from the registers the instruction really had. */
+    struct x86_vcpu *x = v->x86;
+    x->undo_valid = fl->xdecoded && fl->xacc.op == VMF_X86_OP_XCHG &&
+                    (fl->xacc.subop == VMF_X86_CMPXCHG8B || fl->xacc.subop == VMF_X86_CMPXCHG16B);
+    if (x->undo_valid) {
+        x->undo_rax = x86_gpr(v, VMF_X86_REG_RAX);
+        x->undo_rdx = x86_gpr(v, VMF_X86_REG_RDX);
+        uc_reg_read(v->uc, UC_X86_REG_RFLAGS, &x->undo_rflags);
+    }
+    /* Likewise a 16-byte load into an XMM register is two 8-byte loads, and
+     * the first half reaches the register before the second is read: keep
+     * the register for an abort on the second half. */
+    x->undo_xmm = fl->xdecoded && fl->xacc.size == 16 && (fl->xacc.access & VMF_ACCESS_READ) &&
+                  fl->xacc.reg >= VMF_X86_XMM0 && fl->xacc.reg < VMF_X86_XMM0 + 16;
+    if (x->undo_xmm)
+        uc_reg_read(v->uc, UC_X86_REG_XMM0 + (fl->xacc.reg - VMF_X86_XMM0), x->undo_xmm_value);
     return fl;
 }
 
@@ -421,10 +470,15 @@ static void abort_insn(struct vmf_vcpu_impl *v, uint8_t outcome)
 /* The access window [*a, *a + *n) of the guest's access that holds byte
  * gpa: the memory operand containing it, cut into pieces of at most 8 bytes
  * (one fault each).  Without a decode (or outside every operand): Unicorn's
- * own callback. */
-static void access_window(const struct inflight *fl, uint64_t gpa, unsigned cb_size, uint64_t *a, unsigned *n)
+ * own callback.  false for a byte that lies outside every operand but inside
+ * the 8-byte-aligned span around one: Unicorn loads an unaligned MMIO
+ * operand as aligned pieces that cover it (QEMU's load_helper,
+ * do_unaligned_access) and discards the bytes outside it, so such a byte is
+ * no access of the guest's. */
+static bool access_window(const struct inflight *fl, uint64_t gpa, unsigned cb_size, uint64_t *a, unsigned *n)
 {
     if (fl->xdecoded) {
+        bool cover = false;
         for (unsigned j = 0; j < fl->xacc.nmem && j < 2; j++) {
             uint64_t base = fl->xea[j];
             unsigned size = fl->xacc.size;
@@ -432,12 +486,17 @@ static void access_window(const struct inflight *fl, uint64_t gpa, unsigned cb_s
                 uint64_t k = (gpa - base) / 8;
                 *a = base + 8 * k;
                 *n = size - 8 * k < 8 ? (unsigned)(size - 8 * k) : 8;
-                return;
+                return true;
             }
+            uint64_t lo = base & ~7ull, hi = (base + size + 7) & ~7ull;
+            cover = cover || gpa - lo < hi - lo;
         }
+        if (cover)
+            return false;
     }
     *a = gpa;
     *n = cb_size;
+    return true;
 }
 
 static struct beat *find_beat(struct inflight *fl, uint64_t addr, unsigned size, uint8_t dir)
@@ -486,7 +545,12 @@ static bool serve(vmf_vcpu *vcpu, struct inflight *fl, vm_memory_reservation_t *
     }
     switch (fault_dispatch(vcpu, res, b, VMF_PATH_FAST)) {
     case DISPATCH_DONE:
-        if (v->stop == STOP_MAP) { /* the handler changed the map: replay on the new one */
+        if (v->stop == STOP_MAP) {
+            /* The handler changed the map (freed or mapped a reservation):
+             * Unicorn must leave to see it, which abandons the instruction.
+             * It is replayed once more on the map it started with, this
+             * access answered from the record (x86_run). */
+            v->x86->stale_replay = true;
             abort_insn(v, FAST_MISMATCH);
             return false;
         }
@@ -497,23 +561,64 @@ static bool serve(vmf_vcpu *vcpu, struct inflight *fl, vm_memory_reservation_t *
     }
 }
 
+/* The RAM bytes of beat b past the end of res (see x86_mmio_write). */
+static void save_ram_after(vmf_vcpu *vcpu, struct inflight *fl, const struct beat *b,
+                           const vm_memory_reservation_t *res)
+{
+    const struct memmap *m = &vcpu->vm->impl->map;
+    for (uint64_t a = res->base + res->size; a - b->addr < b->size; a++) {
+        const uint8_t *h = memmap_host(m, a, 1);
+        if (h && fl->nram_saved < sizeof(fl->ram_saved) / sizeof(fl->ram_saved[0]))
+            fl->ram_saved[fl->nram_saved++] = (struct saved_byte){.addr = a, .value = *h};
+    }
+}
+
+/* A range of Unicorn's map that the VM's map no longer has as it is: its
+ * reservation was freed (res NULL) or mapped by a handler of the instruction
+ * being replayed on its old map (x86_run).  Its base, from the vCPU's list. */
+static bool stale_range(struct vmf_vcpu_impl *v, const struct mmio_ctx *c, uint64_t *base)
+{
+    if (c->res && !c->res->mapped)
+        return false;
+    *base = UINT64_MAX;
+    for (size_t j = 0; j < v->nmaps; j++)
+        if (v->maps[j].ctx == c)
+            *base = v->maps[j].base;
+    return true;
+}
+
+/* The RAM now behind beat b in a stale range whose reservation a handler
+ * mapped: the rest of the instruction goes there, as after a map change on
+ * AArch64 (its served accesses stay served).  NULL when freed. */
+static uint8_t *stale_ram(vmf_vcpu *vcpu, const struct mmio_ctx *c, const struct beat *b)
+{
+    if (!c->res || !c->res->mapped)
+        return NULL;
+    return memmap_host(&vcpu->vm->impl->map, b->addr, b->size);
+}
+
 uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
     (void)uc;
     struct mmio_ctx *c = user;
     vmf_vcpu *vcpu = c->vcpu;
-    if (!c->res) { /* freed by a handler during this instruction */
-        abort_insn(vcpu->impl, FAST_MISMATCH);
-        return 0;
-    }
     struct inflight *fl = inflight(vcpu);
     if (fl->aborted)
         return 0;
-    uint64_t gpa = c->res->base + offset, value = 0;
+    uint64_t base = c->res ? c->res->base : 0;
+    bool stale = stale_range(vcpu->impl, c, &base);
+    if (stale && base == UINT64_MAX) {
+        abort_insn(vcpu->impl, FAST_MISMATCH);
+        return 0;
+    }
+    uint64_t gpa = base + offset, value = 0;
     for (unsigned i = 0; i < size;) {
         uint64_t a;
         unsigned n;
-        access_window(fl, gpa + i, size - i, &a, &n);
+        if (!access_window(fl, gpa + i, size - i, &a, &n)) {
+            i++; /* a byte Unicorn reads around an unaligned operand and discards: 0 */
+            continue;
+        }
         struct beat *b = find_beat(fl, a, n, VMF_ACCESS_READ);
         if (!b) {
             vcpu_error(vcpu, VMF_EUNSUPP, "instruction at 0x%llx makes more than %d accesses",
@@ -521,7 +626,18 @@ uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user
             abort_insn(vcpu->impl, FAST_ERROR);
             return 0;
         }
-        if (!serve(vcpu, fl, c->res, b))
+        if (stale && !b->done) {
+            const uint8_t *ram = stale_ram(vcpu, c, b);
+            if (!ram) { /* freed: replay on the new map */
+                abort_insn(vcpu->impl, FAST_MISMATCH);
+                return 0;
+            }
+            b->data = 0;
+            for (unsigned k = 0; k < b->size; k++)
+                b->data |= (uint64_t)ram[k] << (8 * k);
+            b->done = true;
+        }
+        if (!stale && !serve(vcpu, fl, c->res, b))
             return 0;
         /* the bytes of this beat that fall in the callback's window */
         for (; i < size && gpa + i - b->addr < b->size; i++)
@@ -535,23 +651,35 @@ void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t valu
     (void)uc;
     struct mmio_ctx *c = user;
     vmf_vcpu *vcpu = c->vcpu;
-    if (!c->res) {
-        abort_insn(vcpu->impl, FAST_MISMATCH);
-        return;
-    }
     struct inflight *fl = inflight(vcpu);
     if (fl->aborted)
         return;
-    uint64_t gpa = c->res->base + offset;
+    uint64_t base = c->res ? c->res->base : 0;
+    bool stale = stale_range(vcpu->impl, c, &base);
+    if (stale && base == UINT64_MAX) {
+        abort_insn(vcpu->impl, FAST_MISMATCH);
+        return;
+    }
+    uint64_t gpa = base + offset;
     for (unsigned i = 0; i < size;) {
         uint64_t a;
         unsigned n;
-        access_window(fl, gpa + i, size - i, &a, &n);
+        if (!access_window(fl, gpa + i, size - i, &a, &n)) {
+            /* Unicorn stores an unaligned MMIO operand byte by byte, never
+             * around it: should it, the store is Unicorn's own callback */
+            a = gpa + i;
+            n = size - i;
+        }
         struct beat *b = find_beat(fl, a, n, VMF_ACCESS_WRITE);
         if (!b) {
             vcpu_error(vcpu, VMF_EUNSUPP, "instruction at 0x%llx makes more than %d accesses",
                        (unsigned long long)fl->pc, VMF_MAX_BEATS);
             abort_insn(vcpu->impl, FAST_ERROR);
+            return;
+        }
+        uint8_t *ram = NULL;
+        if (stale && !b->done && !(ram = stale_ram(vcpu, c, b))) { /* freed: replay on the new map */
+            abort_insn(vcpu->impl, FAST_MISMATCH);
             return;
         }
         for (; i < size && gpa + i - b->addr < b->size; i++) {
@@ -568,6 +696,24 @@ void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t valu
             }
             b->data = (b->data & ~(0xffull << (8 * k))) | byte << (8 * k);
             b->wmask = (uint8_t)(b->wmask | 1u << k);
+        }
+        if (ram) {
+            if (b->wmask == (uint8_t)((1u << b->size) - 1)) {
+                for (unsigned k = 0; k < b->size; k++)
+                    ram[k] = (uint8_t)(b->data >> (8 * k));
+                b->done = true;
+            }
+            continue;
+        }
+        if (!b->done && !inside(c->res, b->addr, b->size)) {
+            /* A store that runs past the reservation (or into it from the RAM
+             * before it) is refused now: the rest of it never comes here.
+             * Unicorn stores such an access byte by byte in address order
+             * and goes on after the abort, so keep the RAM bytes it will
+             * still write; replay() puts them back. */
+            save_ram_after(vcpu, fl, b, c->res);
+            serve(vcpu, fl, c->res, b);
+            return;
         }
         if (!b->done && b->wmask == (uint8_t)((1u << b->size) - 1) && !serve(vcpu, fl, c->res, b))
             return;
@@ -589,11 +735,29 @@ static void fill_inst_emul(vmf_vcpu *vcpu, vmf_exit *exit)
     exit->u.inst_emul.x86 = f->x86;
 }
 
+/* Put back what the abandoned in-flight instruction changed all the same
+ * (inflight(), x86_mmio_write()). */
+static void undo(struct vmf_vcpu_impl *v)
+{
+    struct x86_vcpu *x = v->x86;
+    if (x->undo_valid) { /* what Unicorn's CMPXCHG8B/16B helper wrote after the abort */
+        x86_set_gpr(v, VMF_X86_REG_RAX, x->undo_rax);
+        x86_set_gpr(v, VMF_X86_REG_RDX, x->undo_rdx);
+        uc_reg_write(v->uc, UC_X86_REG_RFLAGS, &x->undo_rflags);
+    }
+    if (x->undo_xmm) /* the first half of a 16-byte load */
+        uc_reg_write(v->uc, UC_X86_REG_XMM0 + (v->fl.xacc.reg - VMF_X86_XMM0), x->undo_xmm_value);
+    for (unsigned i = 0; i < v->fl.nram_saved; i++) /* RAM an abandoned straddling store wrote */
+        uc_mem_write(v->uc, v->fl.ram_saved[i].addr, &v->fl.ram_saved[i].value, 1);
+    v->fl.nram_saved = 0;
+}
+
 /* Execute the in-flight instruction again: it did not retire. */
 static void replay(struct vmf_vcpu_impl *v)
 {
     v->icount = v->fl.icount - 1;
     x86_set_rip(v, v->fl.pc);
+    undo(v);
     v->fl.aborted = false;
     v->fl.outcome = 0;
     v->fl.xpending = 0;
@@ -647,7 +811,10 @@ static int exit_beat(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     fl->cur = (uint8_t)(b - fl->beats);
     switch (fault_dispatch(vcpu, r->res, b, VMF_PATH_EXIT)) {
-    case DISPATCH_DONE: return settle(vcpu, FAST_OK, exit);
+    case DISPATCH_DONE:
+        /* a handler that changed the map: the replay runs on the old one (x86_run) */
+        v->x86->stale_replay = v->map_gen != vcpu->vm->impl->map.gen;
+        return settle(vcpu, FAST_OK, exit);
     case DISPATCH_RESTART: return settle(vcpu, FAST_RESTART, exit);
     case DISPATCH_UNHANDLED: return settle(vcpu, FAST_UNHANDLED, exit);
     default: return settle(vcpu, FAST_ERROR, exit);
@@ -674,8 +841,38 @@ static int resume_pending(vmf_vcpu *vcpu, vmf_exit *exit)
     return STEP_DONE; /* the fl record stays: the replay serves the beat */
 }
 
-static void paging_exit(struct vmf_vcpu_impl *v, vmf_exit *exit)
+/* An access outside every region that is the tail of a beat starting in a
+ * reservation (an access running past its end into nothing: Unicorn looks the
+ * second page up before it touches the first) is the same bounds error as
+ * with RAM after the reservation (serve()).  true when *exit is that error. */
+static bool bounds_exit(vmf_vcpu *vcpu, const vmf_x86_access *a, vmf_exit *exit)
 {
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    const struct memmap *m = &vcpu->vm->impl->map;
+    for (unsigned j = 0; j < a->nmem && j < 2 && a->size; j++) {
+        uint64_t ea = operand_address(v, a, v->cur_pc, j);
+        for (unsigned k = 0; k < a->size; k += 8) {
+            uint64_t addr = ea + k, n = a->size - k < 8 ? a->size - k : 8;
+            const struct region *r = memmap_find(m, addr);
+            if (!r || r->kind != REGION_RESERVATION || n <= r->base + r->size - addr)
+                continue;
+            uint64_t end = r->base + r->size;
+            if (v->unmapped.addr - end >= addr + n - end)
+                continue; /* the unmapped access is not this beat's tail */
+            exit_error(exit, VMF_EBOUNDS,
+                       "%s of %u bytes at 0x%llx (pc 0x%llx, %s) runs past the end of %s [0x%llx, 0x%llx)",
+                       v->unmapped.type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", (unsigned)n,
+                       (unsigned long long)addr, (unsigned long long)v->cur_pc, a->mnemonic, r->res->name,
+                       (unsigned long long)r->base, (unsigned long long)end);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void paging_exit(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
     exit->exitcode = VMF_EXIT_PAGING;
     exit->u.paging.gpa = v->unmapped.addr;
     switch (v->unmapped.type) {
@@ -686,17 +883,24 @@ static void paging_exit(struct vmf_vcpu_impl *v, vmf_exit *exit)
     case UC_MEM_WRITE_UNMAPPED: exit->u.paging.fault_type = VMF_FAULT_WRITE; break;
     default: exit->u.paging.fault_type = VMF_FAULT_READ; break;
     }
-    exit->pc = v->cur_pc;
-    /* the access did not happen: the instruction is still to run */
+    /* the access did not happen: the instruction is still to run, from the
+     * start (its MMIO accesses too: the in-flight record goes) */
+    if (v->fl.active && v->fl.pc == v->cur_pc && v->fl.icount == v->icount)
+        undo(v); /* e.g. a 16-byte load whose first half came from a reservation */
     v->icount--;
     x86_set_rip(v, v->cur_pc);
+    v->fl.active = false;
     const uint8_t *p = code_bytes(v, v->cur_pc, 1);
     if (p) {
         vmf_x86_access a;
         size_t avail = v->x86->code_size - (v->cur_pc - v->x86->code_base);
-        if (x86_decode_cached(v->x86, v->cur_pc, p, avail > 15 ? 15 : avail, &a) != VMF_EUNDEF)
+        int st = x86_decode_cached(v->x86, v->cur_pc, p, avail > 15 ? 15 : avail, &a);
+        if (st == VMF_OK && bounds_exit(vcpu, &a, exit))
+            exit->inst_length = a.length;
+        else if (st != VMF_EUNDEF)
             exit->inst_length = a.length;
     }
+    exit->pc = v->cur_pc;
 }
 
 int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
@@ -722,10 +926,24 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
             break;
         }
         v->limit = v->budget;
-        int st = vcpu_sync_maps(vcpu);
-        if (st) {
-            exit_error(exit, st, "cannot apply the memory map to Unicorn: %s", vmf_strerror(st));
-            break;
+        /* A handler changed the map while serving an access of the
+         * instruction about to be replayed: Unicorn keeps the map it started
+         * with for this one instruction, so the accesses already served are
+         * answered from the record (a freed or mapped reservation's range is
+         * stale: stale_range()); the code hook stops at the next instruction,
+         * and the map is brought up to date before it runs. */
+        struct x86_vcpu *x = v->x86;
+        bool stale = x->stale_replay && v->fl.active && v->icount + 1 == v->fl.icount && x86_rip(v) == v->fl.pc;
+        x->stale_replay = false;
+        if (stale) {
+            if (v->limit > v->fl.icount)
+                v->limit = v->fl.icount;
+        } else {
+            int st = vcpu_sync_maps(vcpu);
+            if (st) {
+                exit_error(exit, st, "cannot apply the memory map to Unicorn: %s", vmf_strerror(st));
+                break;
+            }
         }
         uint64_t pc = x86_rip(v);
         v->stop = STOP_NONE;
@@ -742,7 +960,7 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
             break;
         case STOP_UNMAPPED: {
             /* Outside every region (reservations are all MMIO ranges here). */
-            paging_exit(v, exit);
+            paging_exit(vcpu, exit);
             s = STEP_EXIT;
             break;
         }
@@ -767,7 +985,19 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
         case STOP_LIMIT:
         case STOP_MAP: break;
         default:
-            if (e != UC_ERR_OK) {
+            if (e == UC_ERR_INSN_INVALID) {
+                /* #UD (UD2, an unknown opcode, AVX-256 on Unicorn's CPU model): Unicorn stops with
+                 * this error instead of calling the interrupt hook.  An exception like any other. */
+                exit->exitcode = VMF_EXIT_EXCEPTION;
+                exit->pc = v->cur_pc;
+                exit->u.exception.intno = 6; /* EXCP06_ILLOP */
+                const uint8_t *p = code_bytes(v, v->cur_pc, 4);
+                if (p)
+                    exit->u.exception.insn =
+                        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                x86_set_rip(v, v->cur_pc);
+                s = STEP_EXIT;
+            } else if (e != UC_ERR_OK) {
                 exit_error(exit, VMF_EUNICORN, "Unicorn stopped at rip 0x%llx: %s", (unsigned long long)v->cur_pc,
                            uc_strerror(e));
                 exit->pc = v->cur_pc;

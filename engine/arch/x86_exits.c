@@ -251,7 +251,7 @@ static int parse(const uint8_t *p, size_t n, struct xinsn *x)
     return x->kind;
 }
 
-int x86_exit_kind(const uint8_t *p, size_t n)
+int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len)
 {
     /* the common case first: no prefix and an opcode that is none of them */
     uint8_t b = p[0];
@@ -260,7 +260,10 @@ int x86_exit_kind(const uint8_t *p, size_t n)
         b != 0xf0)
         return XK_NONE;
     struct xinsn x;
-    return parse(p, n, &x) && x.len == n ? x.kind : XK_NONE;
+    if (!parse(p, n, &x) || (exact && x.len != n))
+        return XK_NONE;
+    *len = x.len;
+    return x.kind;
 }
 
 int x86_decode_cached(struct x86_vcpu *x, uint64_t pc, const uint8_t *bytes, size_t len, vmf_x86_access *out)
@@ -289,29 +292,6 @@ void x86_exit_resumed(vmf_vcpu *vcpu)
     vcpu->impl->x86->cur_valid = false;
 }
 
-static void advance(vmf_vcpu *vcpu)
-{
-    struct vmf_vcpu_impl *v = vcpu->impl;
-    struct x86_vcpu *x = v->x86;
-    x86_set_rip(v, x->cur.pc + (uint64_t)x->cur.inst_length);
-    x->advanced = true;
-}
-
-int vmf_x86_advance(vmf_vcpu *vcpu)
-{
-    if (!is_x86(vcpu))
-        return VMF_EINVAL;
-    struct x86_vcpu *x = vcpu->impl->x86;
-    if (!x->cur_valid)
-        return VMF_ESTATE;
-    if (x->advanced)
-        return VMF_OK;
-    advance(vcpu);
-    if (!vcpu->impl->in_run && !x->stay)
-        vcpu->impl->icount++; /* after vmf_run returned the exit: the instruction retires now */
-    return VMF_OK;
-}
-
 static uint64_t mask_of(bool addr32)
 {
     return addr32 ? 0xffffffffull : ~0ull;
@@ -327,6 +307,7 @@ static void string_step(vmf_vcpu *vcpu, unsigned idx, unsigned bytes, bool addr3
     uint64_t m = mask_of(addr32), r = x86_gpr(v, idx);
     uint64_t nr = rflags & 0x400 ? r - bytes : r + bytes;
     x86_set_gpr(v, idx, addr32 ? nr & m : nr);
+    v->x86->stay = false;
     if (rep) {
         uint64_t c = (x86_gpr(v, VMF_X86_REG_RCX) - 1) & m;
         x86_set_gpr(v, VMF_X86_REG_RCX, c);
@@ -334,25 +315,52 @@ static void string_step(vmf_vcpu *vcpu, unsigned idx, unsigned bytes, bool addr3
     }
 }
 
+/* Step past the instruction of the current exit.  For an element of INS or
+ * OUTS that is completing the element: RSI or RDI moves (DF), RCX counts
+ * down with REP, and RIP stays on the instruction while elements remain, so
+ * that the next run makes the next element's exit. */
+static void advance(vmf_vcpu *vcpu)
+{
+    struct vmf_vcpu_impl *v = vcpu->impl;
+    struct x86_vcpu *x = v->x86;
+    const vmf_exit *e = &x->cur;
+    x->stay = false;
+    if (e->exitcode == VMF_EXIT_INOUT && e->u.inout.string)
+        string_step(vcpu, e->u.inout.in ? VMF_X86_REG_RDI : VMF_X86_REG_RSI, e->u.inout.bytes, x->cur_addr32,
+                    e->u.inout.rep);
+    if (!x->stay)
+        x86_set_rip(v, e->pc + (uint64_t)e->inst_length);
+    x->advanced = true;
+}
+
+int vmf_x86_advance(vmf_vcpu *vcpu)
+{
+    if (!is_x86(vcpu))
+        return VMF_EINVAL;
+    struct x86_vcpu *x = vcpu->impl->x86;
+    if (!x->cur_valid)
+        return VMF_ESTATE;
+    if (x->advanced)
+        return VMF_OK;
+    advance(vcpu);
+    if (!x->dispatching)
+        vcpu->impl->icount++; /* after vmf_run returned the exit: the instruction (element) retires now */
+    return VMF_OK;
+}
+
 /* The effects of an IN/INS (value read from the port) or OUT/OUTS. */
-static int inout_finish(vmf_vcpu *vcpu, const vmf_exit *e, uint32_t value, bool addr32)
+static int inout_finish(vmf_vcpu *vcpu, const vmf_exit *e, uint32_t value)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
     unsigned bytes = e->u.inout.bytes;
-    if (!e->u.inout.string) {
-        if (e->u.inout.in)
-            vmf_x86_write_gpr(vcpu, VMF_X86_REG_RAX, bytes, false, value);
-        advance(vcpu);
-        return VMF_OK;
-    }
-    if (e->u.inout.in) {
+    if (e->u.inout.in && !e->u.inout.string)
+        vmf_x86_write_gpr(vcpu, VMF_X86_REG_RAX, bytes, false, value);
+    if (e->u.inout.in && e->u.inout.string) {
         uint8_t buf[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
         if (uc_mem_write(v->uc, e->u.inout.addr, buf, bytes) != UC_ERR_OK)
             return VMF_EFAULT;
     }
-    string_step(vcpu, e->u.inout.in ? VMF_X86_REG_RDI : VMF_X86_REG_RSI, bytes, addr32, e->u.inout.rep);
-    if (!v->x86->stay)
-        advance(vcpu);
+    advance(vcpu);
     return VMF_OK;
 }
 
@@ -363,19 +371,14 @@ int vmf_x86_complete_in(vmf_vcpu *vcpu, uint32_t value)
     struct x86_vcpu *x = vcpu->impl->x86;
     if (!x->cur_valid || x->cur.exitcode != VMF_EXIT_INOUT || !x->cur.u.inout.in || x->advanced)
         return VMF_ESTATE;
-    struct xinsn xi;
-    const uint8_t bytes15[15] = {0};
-    (void)bytes15;
-    uint8_t code[15] = {0};
-    uc_mem_read(vcpu->impl->uc, x->cur.pc, code, (size_t)x->cur.inst_length);
-    parse(code, (size_t)x->cur.inst_length, &xi);
-    x->stay = false;
-    int st = inout_finish(vcpu, &x->cur, value, xi.addr32);
+    unsigned bytes = x->cur.u.inout.bytes;
+    if (bytes < 4)
+        value &= (1u << (8 * bytes)) - 1;
+    int st = inout_finish(vcpu, &x->cur, value);
     if (st)
         return st;
-    if (!vcpu->impl->in_run)
+    if (!x->dispatching) /* from a handler, the dispatcher counts it */
         vcpu->impl->icount++;
-    x->advanced = true; /* an element of a REP INS with more to go is complete too */
     return VMF_OK;
 }
 
@@ -397,7 +400,7 @@ static const struct x86_port_range *port_range(const struct x86_vm *xv, uint16_t
     return NULL;
 }
 
-static int default_inout(vmf_vcpu *vcpu, vmf_exit *e, bool addr32)
+static int default_inout(vmf_vcpu *vcpu, vmf_exit *e)
 {
     const struct x86_vm *xv = vcpu->vm->impl->x86;
     uint16_t port = e->u.inout.port;
@@ -429,7 +432,7 @@ static int default_inout(vmf_vcpu *vcpu, vmf_exit *e, bool addr32)
         return r;
     if (bytes < 4)
         value &= (1u << (8 * bytes)) - 1;
-    return inout_finish(vcpu, e, value, addr32) ? VMF_X86_ERROR : VMF_X86_HANDLED;
+    return inout_finish(vcpu, e, value) ? VMF_X86_ERROR : VMF_X86_HANDLED;
 }
 
 static int msr_find(const struct x86_vcpu *x, uint32_t msr, size_t *at)
@@ -489,12 +492,12 @@ static void set_edx_eax(struct vmf_vcpu_impl *v, uint64_t x)
     x86_set_gpr(v, VMF_X86_REG_RDX, x >> 32);
 }
 
-static int default_handler(vmf_vcpu *vcpu, vmf_exit *e, bool addr32)
+static int default_handler(vmf_vcpu *vcpu, vmf_exit *e)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
     const struct x86_vm *xv = vcpu->vm->impl->x86;
     switch (e->exitcode) {
-    case VMF_EXIT_INOUT: return default_inout(vcpu, e, addr32);
+    case VMF_EXIT_INOUT: return default_inout(vcpu, e);
     case VMF_EXIT_CPUID: {
         uint32_t r[4];
         vmf_x86_cpuid_lookup(vcpu->vm, e->u.cpuid.leaf, e->u.cpuid.subleaf, r);
@@ -539,22 +542,11 @@ static int default_handler(vmf_vcpu *vcpu, vmf_exit *e, bool addr32)
     }
 }
 
-static bool addr32_of(vmf_vcpu *vcpu, const vmf_exit *e)
-{
-    uint8_t code[15] = {0};
-    struct xinsn xi;
-    if (e->inst_length <= 0 || e->inst_length > 15 ||
-        uc_mem_read(vcpu->impl->uc, e->pc, code, (size_t)e->inst_length) != UC_ERR_OK)
-        return false;
-    parse(code, (size_t)e->inst_length, &xi);
-    return xi.addr32;
-}
-
 int vmf_x86_default_handler(vmf_vcpu *vcpu, vmf_exit *exit)
 {
     if (!is_x86(vcpu) || !exit)
         return VMF_X86_ERROR;
-    return default_handler(vcpu, exit, addr32_of(vcpu, exit));
+    return default_handler(vcpu, exit);
 }
 
 /* ---- the dispatcher ---------------------------------------------------------------------------- */
@@ -572,7 +564,7 @@ static const char *exit_what(int code)
     return vmf_exit_name(code);
 }
 
-int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
+static int handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
 {
     struct vmf_vcpu_impl *v = vcpu->impl;
     struct x86_vcpu *x = v->x86;
@@ -689,19 +681,22 @@ int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     exit->icount = v->icount;
     x->cur = *exit;
+    x->cur_addr32 = xi.addr32;
     x->cur_valid = true;
     x->advanced = x->stay = false;
     int r;
     unsigned code_i = (unsigned)exit->exitcode;
+    x->dispatching = true; /* vmf_x86_advance and vmf_x86_complete_in leave the count to us */
     if (code_i < X86_EXIT_CODES && xv->handlers[code_i].fn)
         r = xv->handlers[code_i].fn(vcpu, exit, xv->handlers[code_i].cookie);
     else
-        r = default_handler(vcpu, exit, xi.addr32);
+        r = default_handler(vcpu, exit);
+    x->dispatching = false;
     if (xv->observer)
         xv->observer(vcpu, exit, r, xv->observer_cookie);
     switch (r) {
     case VMF_X86_HANDLED:
-        if (!x->advanced && !x->stay && x86_rip(v) == pc)
+        if (!x->advanced && x86_rip(v) == pc)
             advance(vcpu);
         v->icount++;
         x->cur_valid = false;
@@ -734,6 +729,14 @@ int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
         return 1;
     }
     }
+}
+
+int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
+{
+    int r = handle_exit_insn(vcpu, exit);
+    if (!r) /* handled: the run goes on, and the exit it ends with must not show this one's fields */
+        memset(exit, 0, sizeof(*exit));
+    return r;
 }
 
 /* ---- configuration ----------------------------------------------------------------------------- */

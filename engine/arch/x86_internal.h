@@ -25,9 +25,19 @@ struct x86_vcpu {
     uint8_t exit_len; /* length Unicorn gave the intercepted instruction */
     /* the exit being handled, or the one vmf_run last returned */
     vmf_exit cur;
+    bool cur_addr32; /* its instruction has a 0x67 prefix (string I/O: ESI/EDI/ECX) */
     bool cur_valid;
-    bool advanced;        /* vmf_x86_advance was called for it */
-    bool stay;            /* a REP element finished with more to go: RIP stays */
+    bool advanced;    /* vmf_x86_advance was called for it */
+    bool dispatching; /* its handler is running (x86_exits.c): the dispatcher counts the instruction */
+    bool stay;        /* a REP element finished with more to go: RIP stays */
+    /* a handler changed the map during the instruction in flight: replay it on the old map (x86.c x86_run) */
+    bool stale_replay;
+    /* registers a CMPXCHG8B/16B in flight had before its first access (x86.c inflight()) */
+    bool undo_valid;
+    uint64_t undo_rax, undo_rdx, undo_rflags;
+    /* the XMM register a 16-byte load in flight writes, as it was (x86.c inflight()) */
+    bool undo_xmm;
+    uint8_t undo_xmm_value[16];
     struct x86_msr *msrs; /* sorted by msr */
     size_t nmsrs, msrcap;
     /* decoded MMIO instructions, by PC and bytes (KVM and bhyve cache the same way) */

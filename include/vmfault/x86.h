@@ -33,8 +33,9 @@ extern "C" {
 /* Register numbers for vmf_reg_read / vmf_reg_write on an x86-64 vCPU (after
  * bhyve's vm_reg_name, those Unicorn has).  The general registers use the
  * encoding numbers of decode_x86.h.  XMM0-15 are vmf_vreg_read/write's 0..15.
- * Read only: CR0, CR3, CR4, EFER, the segment selectors and descriptor tables
- * (Unicorn cannot leave long mode or reload segments safely from outside). */
+ * Read only (VMF_EUNSUPP on write): CR0, CR3, CR4, CR8, EFER, the segment
+ * selectors and descriptor tables (Unicorn cannot leave long mode or reload
+ * segments safely from outside, and drops CR8 writes). */
 enum vmf_x86_64_reg {
     VMF_X86_REG_RAX = 0,
     VMF_X86_REG_RCX,
@@ -126,8 +127,12 @@ int vmf_x86_set_exit_handler(vmf_vm *vm, int exitcode, vmf_x86_exit_handler_fn f
 /* The default handler of exit->exitcode, for an override that adds to it. */
 int vmf_x86_default_handler(vmf_vcpu *vcpu, vmf_exit *exit);
 
-/* Step RIP past the instruction of the exit being handled (or of the exit
- * vmf_run last returned).  VMF_ESTATE when there is none. */
+/* Complete the instruction of the exit being handled (or of the exit vmf_run
+ * last returned) by stepping RIP past it.  For INS/OUTS it completes one
+ * element: RSI or RDI moves (by DF), RCX counts down with REP, and RIP stays
+ * on the instruction while elements remain (an INS element stores nothing:
+ * use vmf_x86_complete_in to supply its value).  VMF_ESTATE when there is
+ * no such exit. */
 int vmf_x86_advance(vmf_vcpu *vcpu);
 
 /* Complete an IN or INS exit with the value read from the port (the
