@@ -7,7 +7,8 @@
  *   write: get_vcpu_fault_data -> ops->write      -> advance_vcpu_fault
  * and it refuses the access sizes and alignments the model did not declare,
  * as QEMU's memory core does with MemoryRegionOps.valid, so no model
- * re-checks them.
+ * re-checks them.  On x86-64 the same models sit on the I/O-port bus: the
+ * backend's INOUT exit handler calls port_in / port_out below.
  */
 #include "devices/bind.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "vmfault/memory.h"
+#include "vmfault/x86.h"
 
 /* "1, 2, 4" from the size bit set. */
 static void sizes_text(uint8_t sizes, char *buf, size_t len)
@@ -120,4 +122,90 @@ int vmf_device_attach(vmf_vm *vm, struct vmf_device_binding *b, const char *name
         return st ? st : VMF_EINVAL;
     }
     return vmf_reservation_set_name(b->res, b->name);
+}
+
+/* ---- the x86 I/O-port bus ----------------------------------------------------------------- */
+
+/* The checks of device_fault for a port access; 0 or VMF_X86_ERROR with b->message set. */
+static int port_check(struct vmf_device_binding *b, uint16_t port, unsigned bytes, bool in, uint64_t *offset)
+{
+    const vmf_device_ops *ops = b->ops;
+    const char *what = in ? "IN" : "OUT";
+    *offset = (uint64_t)port - b->base;
+    if (bytes == 0 || bytes > 4 || !(ops->sizes & VMF_DEV_SIZE(bytes))) {
+        char sizes[32];
+        sizes_text(ops->sizes, sizes, sizeof(sizes));
+        snprintf(b->message, sizeof(b->message), "%s: %s of %u bytes at port 0x%x not accepted (sizes %s)", b->name,
+                 what, bytes, port, sizes);
+        return VMF_X86_ERROR;
+    }
+    if (*offset + bytes > b->size) {
+        snprintf(b->message, sizeof(b->message), "%s: %s of %u bytes at port 0x%x runs past its last port 0x%llx",
+                 b->name, what, bytes, port, (unsigned long long)(b->base + b->size - 1));
+        return VMF_X86_ERROR;
+    }
+    if (!ops->unaligned && (*offset & (bytes - 1))) {
+        snprintf(b->message, sizeof(b->message), "%s: %s of %u bytes at port 0x%x not accepted (unaligned)", b->name,
+                 what, bytes, port);
+        return VMF_X86_ERROR;
+    }
+    return 0;
+}
+
+static int port_result(struct vmf_device_binding *b, vmf_vcpu *vcpu, int r, const char *msg, bool in, unsigned bytes,
+                       uint16_t port)
+{
+    switch (r) {
+    case VMF_DEV_OK: return VMF_X86_HANDLED;
+    case VMF_DEV_STOP:
+        /* The access completes; the vCPU stops before the next instruction. */
+        b->stopped = true;
+        set_message(b, msg[0] ? msg : "stop requested");
+        vmf_vcpu_request_stop(vcpu);
+        return VMF_X86_HANDLED;
+    case VMF_DEV_ERROR: set_message(b, msg[0] ? msg : "device error"); return VMF_X86_ERROR;
+    default:
+        snprintf(b->message, sizeof(b->message), "%s: model %s returned %d for the %s of %u bytes at port 0x%x",
+                 b->name, b->ops->model ? b->ops->model : "?", r, in ? "IN" : "OUT", bytes, port);
+        return VMF_X86_ERROR;
+    }
+}
+
+static int port_in(vmf_vcpu *vcpu, uint16_t port, unsigned bytes, uint32_t *value, void *cookie)
+{
+    struct vmf_device_binding *b = cookie;
+    uint64_t offset, v = 0;
+    if (port_check(b, port, bytes, true, &offset))
+        return VMF_X86_ERROR;
+    char msg[sizeof(b->message)] = "";
+    int r = b->ops->read(b->dev, offset, bytes, &v, msg, sizeof(msg));
+    *value = (uint32_t)v;
+    return port_result(b, vcpu, r, msg, true, bytes, port);
+}
+
+static int port_out(vmf_vcpu *vcpu, uint16_t port, unsigned bytes, uint32_t value, void *cookie)
+{
+    struct vmf_device_binding *b = cookie;
+    uint64_t offset;
+    if (port_check(b, port, bytes, false, &offset))
+        return VMF_X86_ERROR;
+    char msg[sizeof(b->message)] = "";
+    int r = b->ops->write(b->dev, offset, bytes, value, msg, sizeof(msg));
+    return port_result(b, vcpu, r, msg, false, bytes, port);
+}
+
+int vmf_device_attach_ports(vmf_vm *vm, struct vmf_device_binding *b, const char *name, uint16_t first, uint16_t last,
+                            const vmf_device_ops *ops, void *dev)
+{
+    if (!vm || !b || !ops || !ops->read || !ops->write || !dev || last < first)
+        return VMF_EINVAL;
+    if (!name)
+        name = ops->model ? ops->model : "ports";
+    memset(b, 0, sizeof(*b));
+    b->ops = ops;
+    b->dev = dev;
+    snprintf(b->name, sizeof(b->name), "%s", name);
+    b->base = first;
+    b->size = (uint64_t)last - first + 1;
+    return vmf_x86_add_ports(vm, first, last, port_in, port_out, b, b->name);
 }

@@ -40,6 +40,29 @@ static int test_exit_write(void *dev, uint64_t offset, unsigned size, uint64_t v
     return VMF_DEV_STOP;
 }
 
+static int debug_exit_read(void *dev, uint64_t offset, unsigned size, uint64_t *value, char *msg, size_t msglen)
+{
+    (void)dev;
+    (void)offset;
+    (void)size;
+    (void)msg;
+    (void)msglen;
+    *value = 0;
+    return VMF_DEV_OK;
+}
+
+static int debug_exit_write(void *dev, uint64_t offset, unsigned size, uint64_t value, char *msg, size_t msglen)
+{
+    (void)offset;
+    struct vmf_test_exit *t = dev;
+    uint32_t v = size >= 4 ? (uint32_t)value : (uint32_t)value & ((1u << (8 * size)) - 1);
+    t->exited = true;
+    t->status = v << 1 | 1; /* QEMU: exit((val << 1) | 1) */
+    if (msg && msglen)
+        snprintf(msg, msglen, "debug-exit: wrote 0x%x, status %u", v, t->status);
+    return VMF_DEV_STOP;
+}
+
 static void test_exit_reset(void *dev)
 {
     vmf_test_exit_init(dev);
@@ -67,6 +90,18 @@ const vmf_device_ops vmf_test_exit_ops = {
     .unaligned = false,
     .read = test_exit_read,
     .write = test_exit_write,
+    .reset = test_exit_reset,
+    .snapshot_size = test_exit_snapshot_size,
+    .snapshot = test_exit_snapshot,
+    .restore = test_exit_restore,
+};
+
+const vmf_device_ops vmf_debug_exit_ops = {
+    .model = "debug-exit",
+    .sizes = VMF_DEV_SIZE(1) | VMF_DEV_SIZE(2) | VMF_DEV_SIZE(4),
+    .unaligned = true, /* an I/O port has no alignment */
+    .read = debug_exit_read,
+    .write = debug_exit_write,
     .reset = test_exit_reset,
     .snapshot_size = test_exit_snapshot_size,
     .snapshot = test_exit_snapshot,

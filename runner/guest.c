@@ -1,5 +1,11 @@
 /* vmfault runner — the guest program: assembly text (GNU as and ld for the
- * architecture), hex bytes, or a file (ELF64 or a flat binary). */
+ * architecture), hex bytes, or a file (ELF64 or a flat binary).
+ *
+ * arm64: aarch64-linux-gnu-as -march=armv8.5-a+rng, aarch64-linux-gnu-ld -N.
+ * x86-64: x86_64-linux-gnu-as --64 and x86_64-linux-gnu-ld -m elf_x86_64 -N,
+ * or the host's plain `as` and `ld` when the prefixed ones are not installed
+ * (an x86-64 host's own binutils).  GNU as reads AT&T syntax unless the
+ * source itself starts with `.intel_syntax noprefix`; 64-bit code (--64). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
@@ -44,14 +50,17 @@ static uint64_t rd(const uint8_t *p, unsigned n)
     return v;
 }
 
-/* ELF64 little-endian AArch64: PT_LOAD segments at their physical addresses. */
+/* ELF64 little-endian AArch64 or x86-64: PT_LOAD segments at their physical addresses. */
 static int load_elf(const struct scenario *s, struct guest_image *img, uint8_t *buf, size_t len, struct scn_error *err)
 {
     const char *what = NULL;
+    bool x86 = s->arch == SCN_ARCH_X86_64;
     if (len < 64 || buf[4] != 2 || buf[5] != 1)
         what = "not a little-endian ELF64 file";
-    else if (rd(buf + 18, 2) != 183)
+    else if (!x86 && rd(buf + 18, 2) != 183)
         what = "not an AArch64 ELF file (e_machine != EM_AARCH64)";
+    else if (x86 && rd(buf + 18, 2) != 62)
+        what = "not an x86-64 ELF file (e_machine != EM_X86_64)";
     if (what)
         return fail(err, s, s->guest_loc, 0, "guest file: %s", what);
     uint64_t phoff = rd(buf + 32, 8), phentsize = rd(buf + 54, 2), phnum = rd(buf + 56, 2);
@@ -212,22 +221,35 @@ static int assemble(const struct scenario *s, struct guest_image *img, struct sc
     fputs(s->guest_text, f);
     fputs("\n", f);
     fclose(f);
-    char *as[] = {"aarch64-linux-gnu-as", "-march=armv8.5-a+rng", "-o", obj, src, NULL};
-    int st = run_tool(as, errs);
+    bool x86 = s->arch == SCN_ARCH_X86_64;
+    char *as_arm[] = {"aarch64-linux-gnu-as", "-march=armv8.5-a+rng", "-o", obj, src, NULL};
+    char *as_x86[] = {"x86_64-linux-gnu-as", "--64", "-o", obj, src, NULL};
+    int st = run_tool(x86 ? as_x86 : as_arm, errs);
+    if (x86 && st == 127) { /* no prefixed binutils: the host's own (an x86-64 host) */
+        as_x86[0] = "as";
+        st = run_tool(as_x86, errs);
+    }
     if (st != 0) {
         char msg[256];
         uint32_t line;
         first_diagnostic(errs, msg, sizeof(msg), &line);
         if (st == 127)
             fail(err, s, s->guest_loc, 0,
-                 "assembler aarch64-linux-gnu-as not found (install binutils-aarch64-linux-gnu)");
+                 x86 ? "assembler x86_64-linux-gnu-as (or as) not found (install binutils)"
+                     : "assembler aarch64-linux-gnu-as not found (install binutils-aarch64-linux-gnu)");
         else
             fail(err, s, s->guest_loc, line > 3 ? line - 3 : 0, "assembler: %s", msg);
         goto out;
     }
     /* -N: one segment starting exactly at the load address, no ELF headers in it */
-    char *ld[] = {"aarch64-linux-gnu-ld", "-N", ttext, "-e", "_start", "--build-id=none", "-o", elf, obj, NULL};
-    st = run_tool(ld, errs);
+    char *ld_arm[] = {"aarch64-linux-gnu-ld", "-N", ttext, "-e", "_start", "--build-id=none", "-o", elf, obj, NULL};
+    char *ld_x86[] = {"x86_64-linux-gnu-ld", "-m", "elf_x86_64", "-N", ttext, "-e", "_start",
+                      "--build-id=none",     "-o", elf,          obj,  NULL};
+    st = run_tool(x86 ? ld_x86 : ld_arm, errs);
+    if (x86 && st == 127) {
+        ld_x86[0] = "ld";
+        st = run_tool(ld_x86, errs);
+    }
     if (st != 0) {
         char msg[256];
         uint32_t line;

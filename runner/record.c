@@ -14,6 +14,7 @@
 
 #include "runner/runner.h"
 #include "vmfault/fault.h"
+#include "vmfault/x86.h"
 
 /* ---- writing ---------------------------------------------------------------------------------- */
 
@@ -37,9 +38,12 @@ static void put_quoted(FILE *f, const char *s, size_t len)
     fputc('"', f);
 }
 
-static const char *reg_name(unsigned reg, char *buf, size_t len)
+static const char *reg_name(const struct scenario *s, unsigned reg, char *buf, size_t len)
 {
-    if (reg <= 30)
+    if (s->arch == SCN_ARCH_X86_64) {
+        const char *n = vmf_x86_reg_name(reg);
+        snprintf(buf, len, "%s", n ? n : "?");
+    } else if (reg <= 30)
         snprintf(buf, len, "x%u", reg);
     else
         snprintf(buf, len, "%s", reg == 31 ? "sp" : reg == 32 ? "pc" : "nzcv");
@@ -75,6 +79,46 @@ static void put_source(FILE *f, const char *path)
     fputc('\n', f);
 }
 
+/* An x86 exit event, with the fields of its kind only:
+ *   inout   port, dir (in|out), size, string, rep, value, device
+ *   cpuid   leaf, subleaf, eax, ebx, ecx, edx
+ *   rdmsr / wrmsr   msr, value
+ *   vmcall  nr, value (RAX returned), args (with log: true)
+ *   invd    wbinvd
+ *   hlt     nothing more */
+static void put_x86(FILE *f, const struct scenario *s, const struct tr_event *e)
+{
+    const char *k = tr_x86_kind_name(e->xexit);
+    fprintf(f, "  - {t: %llu, cpu: %u, x86: %s, pc: 0x%llx", (unsigned long long)e->t, e->cpu, k ? k : "?",
+            (unsigned long long)e->pc);
+    switch (e->xexit) {
+    case VMF_EXIT_INOUT:
+        fprintf(f, ", port: 0x%llx, dir: %s, size: %u%s%s, value: 0x%llx, device: %s", (unsigned long long)e->code,
+                e->dir == 1 ? "in" : "out", e->size, e->flags & TR_X86_STRING ? ", string: true" : "",
+                e->flags & TR_X86_REP ? ", rep: true" : "", (unsigned long long)e->data,
+                e->device < s->ndevices ? s->devices[e->device].name : "none");
+        break;
+    case VMF_EXIT_CPUID:
+        fprintf(f, ", leaf: 0x%llx, subleaf: 0x%x, eax: 0x%x, ebx: 0x%x, ecx: 0x%x, edx: 0x%x",
+                (unsigned long long)e->code, e->sub, (unsigned)e->data, (unsigned)(e->data >> 32), (unsigned)e->data2,
+                (unsigned)(e->data2 >> 32));
+        break;
+    case VMF_EXIT_RDMSR:
+    case VMF_EXIT_WRMSR:
+        fprintf(f, ", msr: 0x%llx, value: 0x%llx", (unsigned long long)e->code, (unsigned long long)e->data);
+        break;
+    case VMF_EXIT_VMCALL:
+        fprintf(f, ", nr: %llu, value: 0x%llx", (unsigned long long)e->code, (unsigned long long)e->data);
+        if (e->flags & TR_X86_ARGS)
+            fprintf(f, ", args: [0x%llx, 0x%llx, 0x%llx, 0x%llx]", (unsigned long long)e->args[0],
+                    (unsigned long long)e->args[1], (unsigned long long)e->args[2], (unsigned long long)e->args[3]);
+        break;
+    case VMF_EXIT_INVD: fprintf(f, ", wbinvd: %s", e->sub ? "true" : "false"); break;
+    default: break;
+    }
+    fprintf(f, ", result: %s}\n", tr_x86_result_name(e->result));
+}
+
 int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o, const struct run_result *r)
 {
     char name[16];
@@ -84,13 +128,19 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
     fprintf(f, "\npath: %s\nsources:\n", o->path == SCN_PATH_EXIT ? "exit" : "fast");
     for (size_t i = 0; i < s->nfiles; i++)
         put_source(f, s->files[i]);
-    fprintf(f, "machine:\n  arch: arm64\n  cpus: %u\n  ram:\n", s->cpus ? s->cpus : 1);
+    fprintf(f, "machine:\n  arch: %s\n  cpus: %u\n  ram:\n", s->arch == SCN_ARCH_X86_64 ? "x86-64" : "arm64",
+            s->cpus ? s->cpus : 1);
     for (size_t i = 0; i < s->nram; i++)
         fprintf(f, "    - {base: 0x%llx, size: 0x%llx%s}\n", (unsigned long long)s->ram[i].base,
                 (unsigned long long)s->ram[i].size, s->ram[i].lazy ? ", lazy: true" : "");
     fputs("  devices:\n", f);
     for (size_t i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
+        if (d->port) { /* served from the trace like the MMIO devices */
+            fprintf(f, "    - {name: %s, port: true, first: 0x%llx, last: 0x%llx}\n", d->name,
+                    (unsigned long long)d->base, (unsigned long long)(d->base + d->size - 1));
+            continue;
+        }
         fprintf(f, "    - {name: %s, base: 0x%llx, size: 0x%llx%s", d->name, (unsigned long long)d->base,
                 (unsigned long long)d->size,
                 d->path == SCN_PATH_EXIT   ? ", path: exit"
@@ -111,6 +161,30 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
             (unsigned long long)s->platform.quantum);
     put_quoted(f, s->platform.bootargs, strlen(s->platform.bootargs));
     fputs("}\n", f);
+    if (s->arch == SCN_ARCH_X86_64) {
+        /* the VMM's tables are configuration, rebuilt by the replay (not device models) */
+        fprintf(f, "  x86:\n    unhandled: %s\n    cpuid:\n", s->x86.unhandled_ignore ? "ignore" : "error");
+        for (size_t i = 0; i < s->x86.ncpuid; i++) {
+            const struct scn_cpuid *c = &s->x86.cpuid[i];
+            fprintf(f, "      - {leaf: 0x%x, subleaf: 0x%x, eax: 0x%x, ebx: 0x%x, ecx: 0x%x, edx: 0x%x}\n", c->leaf,
+                    c->subleaf, c->regs[0], c->regs[1], c->regs[2], c->regs[3]);
+        }
+        fputs("    msrs:\n", f);
+        for (size_t i = 0; i < s->x86.nmsrs; i++)
+            fprintf(f, "      - {msr: 0x%x, value: 0x%llx}\n", s->x86.msrs[i].msr,
+                    (unsigned long long)s->x86.msrs[i].value);
+        fputs("    vmcalls:\n", f);
+        for (size_t i = 0; i < s->x86.nvmcalls; i++) {
+            const struct scn_vmcall *v = &s->x86.vmcalls[i];
+            static const char *const regs[] = {"", "rbx", "rcx", "rdx", "rsi"};
+            fprintf(f, "      - {nr: %llu, log: %s, exit: %s, return: ", (unsigned long long)v->nr,
+                    v->log ? "true" : "false", v->exit ? "true" : "false");
+            if (v->ret == SCN_VMCALL_RET_VALUE)
+                fprintf(f, "0x%llx}\n", (unsigned long long)v->value);
+            else
+                fprintf(f, "%s}\n", regs[v->ret <= 4 ? v->ret : 0]);
+        }
+    }
     fprintf(f, "  image:\n    entry: 0x%llx\n    segments:\n", (unsigned long long)r->image.entry);
     for (size_t i = 0; i < r->image.nseg; i++) {
         fprintf(f, "      - address: 0x%llx\n        hex: \"", (unsigned long long)r->image.seg[i].addr);
@@ -120,7 +194,7 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
     }
     fputs("  registers: {", f);
     for (size_t i = 0; i < s->nregs; i++)
-        fprintf(f, "%s%s: 0x%llx", i ? ", " : "", reg_name(s->regs[i].reg, name, sizeof(name)),
+        fprintf(f, "%s%s: 0x%llx", i ? ", " : "", reg_name(s, s->regs[i].reg, name, sizeof(name)),
                 (unsigned long long)s->regs[i].value);
     fputs("}\n  events:\n", f);
     for (size_t i = 0; i < s->nevents; i++)
@@ -149,6 +223,7 @@ int record_write(FILE *f, const struct scenario *s, const struct runner_opts *o,
                     e->level ? "high" : "low", e->device < s->ndevices ? ", device: " : "",
                     e->device < s->ndevices ? s->devices[e->device].name : "");
             break;
+        case TR_X86: put_x86(f, s, e); break;
         default:
             fprintf(f, "  - {t: %llu, exit: %s, pc: 0x%llx, status: %u}\n", (unsigned long long)e->t,
                     tr_exit_name(e->reason), (unsigned long long)e->pc, e->status);
@@ -218,7 +293,7 @@ static int num(struct rd *d, yaml_node_t *map, const char *key, uint64_t *out, b
     return 0;
 }
 
-static int reg_number(const char *name)
+static int arm64_reg_number(const char *name)
 {
     if (name[0] == 'x') {
         char *end;
@@ -251,13 +326,85 @@ static int hexbytes(struct rd *d, yaml_node_t *n, uint8_t **out, size_t *len)
     return 0;
 }
 
+static yaml_node_t *item(struct rd *d, yaml_node_item_t *i)
+{
+    return yaml_document_get_node(&d->doc, *i);
+}
+
+/* machine.x86: the VMM's tables as the recording had them. */
+static int read_x86(struct rd *d, yaml_node_t *x, struct scenario *s)
+{
+    uint64_t v;
+    const char *un = str(get(d, x, "unhandled"));
+    s->x86.present = true;
+    s->x86.unhandled_ignore = un && !strcmp(un, "ignore");
+    yaml_node_t *l = get(d, x, "cpuid");
+    if (l && l->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+            yaml_node_t *n = item(d, i);
+            if (s->x86.ncpuid == SCN_MAX_CPUID)
+                return rfail(d, n, "too many cpuid entries");
+            struct scn_cpuid *c = &s->x86.cpuid[s->x86.ncpuid];
+            static const char *const regs[] = {"eax", "ebx", "ecx", "edx"};
+            if (num(d, n, "leaf", &v, true))
+                return -1;
+            c->leaf = (uint32_t)v;
+            if (num(d, n, "subleaf", &v, true))
+                return -1;
+            c->subleaf = (uint32_t)v;
+            for (int r = 0; r < 4; r++) {
+                if (num(d, n, regs[r], &v, true))
+                    return -1;
+                c->regs[r] = (uint32_t)v;
+            }
+            s->x86.ncpuid++;
+        }
+    l = get(d, x, "msrs");
+    if (l && l->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+            yaml_node_t *n = item(d, i);
+            if (s->x86.nmsrs == SCN_MAX_MSRS)
+                return rfail(d, n, "too many msrs");
+            struct scn_msr *m = &s->x86.msrs[s->x86.nmsrs];
+            if (num(d, n, "msr", &v, true) || num(d, n, "value", &m->value, true))
+                return -1;
+            m->msr = (uint32_t)v;
+            s->x86.nmsrs++;
+        }
+    l = get(d, x, "vmcalls");
+    if (l && l->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+            yaml_node_t *n = item(d, i);
+            if (s->x86.nvmcalls == SCN_MAX_VMCALLS)
+                return rfail(d, n, "too many vmcalls");
+            struct scn_vmcall *c = &s->x86.vmcalls[s->x86.nvmcalls];
+            static const char *const regs[] = {"rbx", "rcx", "rdx", "rsi"};
+            if (num(d, n, "nr", &c->nr, true))
+                return -1;
+            const char *ret = str(get(d, n, "return")), *lg = str(get(d, n, "log")), *ex = str(get(d, n, "exit"));
+            c->log = lg && !strcmp(lg, "true");
+            c->exit = ex && !strcmp(ex, "true");
+            c->ret = SCN_VMCALL_RET_VALUE;
+            for (int r = 0; ret && r < 4; r++)
+                if (!strcmp(ret, regs[r]))
+                    c->ret = (uint8_t)(SCN_VMCALL_RET_RBX + r);
+            if (c->ret == SCN_VMCALL_RET_VALUE && num(d, n, "return", &c->value, true))
+                return -1;
+            s->x86.nvmcalls++;
+        }
+    return d->err->message[0] ? -1 : 0;
+}
+
 static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
 {
     struct scenario *s = rf->scenario;
     uint64_t v;
     if (!m || m->type != YAML_MAPPING_NODE)
         return rfail(d, m, "'machine' must be a mapping");
-    s->arch = 1;
+    const char *arch = str(get(d, m, "arch"));
+    if (arch && strcmp(arch, "arm64") && strcmp(arch, "x86-64"))
+        return rfail(d, m, "unknown arch '%s'", arch);
+    s->arch = arch && !strcmp(arch, "x86-64") ? SCN_ARCH_X86_64 : SCN_ARCH_ARM64;
     s->cpus = num(d, m, "cpus", &v, false) == 0 ? (uint32_t)v : 1;
     yaml_node_t *ram = get(d, m, "ram"), *devs = get(d, m, "devices"), *img = get(d, m, "image");
     if (!ram || ram->type != YAML_SEQUENCE_NODE || !ram->data.sequence.items.top ||
@@ -283,6 +430,21 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             if (!name || strlen(name) >= sizeof(dev->name))
                 return rfail(d, n, "device needs a 'name'");
             snprintf(dev->name, sizeof(dev->name), "%s", name);
+            const char *port = str(get(d, n, "port"));
+            if (port && !strcmp(port, "true")) { /* x86 ports, served from the trace */
+                uint64_t first, last;
+                if (num(d, n, "first", &first, true) || num(d, n, "last", &last, true))
+                    return -1;
+                if (last > 0xffff || first > last)
+                    return rfail(d, n, "bad port range");
+                dev->port = true;
+                dev->model = SCN_MODEL_HANDLER;
+                dev->irq = -1;
+                dev->base = first;
+                dev->size = last - first + 1;
+                s->ndevices++;
+                continue;
+            }
             if (num(d, n, "base", &dev->base, true) || num(d, n, "size", &dev->size, true))
                 return -1;
             const char *model = str(get(d, n, "model"));
@@ -338,7 +500,7 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
         for (yaml_node_pair_t *p = regs->data.mapping.pairs.start; p < regs->data.mapping.pairs.top; p++) {
             yaml_node_t *k = yaml_document_get_node(&d->doc, p->key), *val = yaml_document_get_node(&d->doc, p->value);
             const char *kn = str(k), *vs = str(val);
-            int reg = kn ? reg_number(kn) : -1;
+            int reg = !kn ? -1 : s->arch == SCN_ARCH_X86_64 ? vmf_x86_reg_by_name(kn) : arm64_reg_number(kn);
             if (reg < 0 || !vs || s->nregs == SCN_MAX_REGS)
                 return rfail(d, k, "bad register '%s'", kn ? kn : "?");
             s->regs[s->nregs].reg = (uint8_t)reg;
@@ -368,6 +530,9 @@ static int read_machine(struct rd *d, yaml_node_t *m, struct replay_file *rf)
             num(d, plat, "quantum", &s->platform.quantum, false) < 0)
             return -1;
     }
+    yaml_node_t *x86 = get(d, m, "x86");
+    if (x86 && read_x86(d, x86, s))
+        return -1;
     yaml_node_t *stop = get(d, m, "stop");
     s->max_instructions = 1000000;
     s->stop_on_wfi = true;
@@ -399,6 +564,82 @@ static int result_from_name(const char *n)
     return -1;
 }
 
+static bool flag(struct rd *d, yaml_node_t *n, const char *key)
+{
+    const char *v = str(get(d, n, key));
+    return v && !strcmp(v, "true");
+}
+
+/* The inverse of put_x86. */
+static int read_x86_event(struct rd *d, yaml_node_t *n, struct replay_file *rf, const char *kind, struct tr_event *e)
+{
+    uint64_t v = 0;
+    e->kind = TR_X86;
+    const char *res = str(get(d, n, "result"));
+    int k = tr_x86_kind_from_name(kind), rr = res ? tr_x86_result_from_name(res) : -1;
+    if (k < 0 || rr < 0)
+        return rfail(d, n, "an x86 event needs a known kind and 'result'");
+    e->xexit = (uint8_t)k;
+    e->result = (uint8_t)rr;
+    e->device = TR_NO_DEVICE;
+    if (num(d, n, "pc", &e->pc, true) || num(d, n, "cpu", &v, false) < 0)
+        return -1;
+    e->cpu = (uint8_t)v;
+    switch (k) {
+    case VMF_EXIT_INOUT: {
+        const char *dir = str(get(d, n, "dir")), *dev = str(get(d, n, "device"));
+        if (num(d, n, "port", &e->code, true) || num(d, n, "size", &v, true) || num(d, n, "value", &e->data, true))
+            return -1;
+        if (!dir || (strcmp(dir, "in") && strcmp(dir, "out")) || e->code > 0xffff || (v != 1 && v != 2 && v != 4))
+            return rfail(d, n, "bad inout event");
+        e->size = (uint8_t)v;
+        e->dir = !strcmp(dir, "in") ? 1 : 2;
+        e->flags = (uint8_t)((flag(d, n, "string") ? TR_X86_STRING : 0) | (flag(d, n, "rep") ? TR_X86_REP : 0));
+        if (dev && strcmp(dev, "none"))
+            e->device = (uint8_t)device_index(rf->scenario, dev);
+        break;
+    }
+    case VMF_EXIT_CPUID: {
+        uint64_t r[4];
+        if (num(d, n, "leaf", &e->code, true) || num(d, n, "subleaf", &v, true) || num(d, n, "eax", &r[0], true) ||
+            num(d, n, "ebx", &r[1], true) || num(d, n, "ecx", &r[2], true) || num(d, n, "edx", &r[3], true))
+            return -1;
+        e->sub = (uint32_t)v;
+        e->data = (r[0] & 0xffffffffu) | (r[1] & 0xffffffffu) << 32;
+        e->data2 = (r[2] & 0xffffffffu) | (r[3] & 0xffffffffu) << 32;
+        break;
+    }
+    case VMF_EXIT_RDMSR:
+    case VMF_EXIT_WRMSR:
+        if (num(d, n, "msr", &e->code, true) || num(d, n, "value", &e->data, true))
+            return -1;
+        break;
+    case VMF_EXIT_VMCALL: {
+        if (num(d, n, "nr", &e->code, true) || num(d, n, "value", &e->data, true))
+            return -1;
+        yaml_node_t *args = get(d, n, "args");
+        if (!args)
+            break;
+        if (args->type != YAML_SEQUENCE_NODE || args->data.sequence.items.top - args->data.sequence.items.start != 4)
+            return rfail(d, n, "'args' must list RBX, RCX, RDX and RSI");
+        e->flags = TR_X86_ARGS;
+        for (int a = 0; a < 4; a++) {
+            const char *as = str(item(d, args->data.sequence.items.start + a));
+            char *end;
+            if (!as || !*as || *as == '-')
+                return rfail(d, n, "bad 'args'");
+            e->args[a] = strtoull(as, &end, 0);
+            if (*end)
+                return rfail(d, n, "bad 'args'");
+        }
+        break;
+    }
+    case VMF_EXIT_INVD: e->sub = flag(d, n, "wbinvd"); break;
+    default: break;
+    }
+    return d->err->message[0] ? -1 : 0;
+}
+
 static int read_events(struct rd *d, yaml_node_t *evs, struct replay_file *rf)
 {
     if (!evs || evs->type != YAML_SEQUENCE_NODE)
@@ -410,8 +651,11 @@ static int read_events(struct rd *d, yaml_node_t *evs, struct replay_file *rf)
         uint64_t v;
         if (num(d, n, "t", &e.t, true))
             return -1;
-        const char *fault = str(get(d, n, "fault")), *exitn = str(get(d, n, "exit"));
-        if (fault) {
+        const char *fault = str(get(d, n, "fault")), *exitn = str(get(d, n, "exit")), *x86 = str(get(d, n, "x86"));
+        if (x86) {
+            if (read_x86_event(d, n, rf, x86, &e))
+                return -1;
+        } else if (fault) {
             e.kind = TR_FAULT;
             e.dir = !strcmp(fault, "write") ? 2 : 1;
             const char *res = str(get(d, n, "result")), *dev = str(get(d, n, "device"));

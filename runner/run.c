@@ -12,6 +12,7 @@
 #include "devices/regfile.h"
 #include "devices/sel4vm_demo.h"
 #include "devices/test_exit.h"
+#include "devices/uart8250.h"
 #include "runner/expect.h"
 #include "runner/runner.h"
 #include "vmfault/vmfault.h"
@@ -51,13 +52,14 @@ static const char *sas_name(unsigned sas)
 
 static const char *model_name(const struct runner_session *c, int device)
 {
-    static const char *const names[] = {"?", "regfile", "pl011", "test-exit", "handler", "gicv2"};
+    static const char *const names[] = {"?",       "regfile", "pl011",    "test-exit",
+                                        "handler", "gicv2",   "uart8250", "debug-exit"};
     if (c->o->replay)
         return "served from the trace";
     if (device == TR_NO_DEVICE)
         return "lazily mapped RAM";
     unsigned m = c->s->devices[device].model;
-    return names[m <= 5 ? m : 0];
+    return names[m <= 7 ? m : 0];
 }
 
 static void explain_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device,
@@ -131,7 +133,9 @@ static void observer(vmf_vcpu *vcpu, const vmf_fault *f, void *cookie)
                          .parts = f->parts};
     trace_push(&c->r->trace, &e);
     c->r->faults++;
-    if (c->o->explain)
+    if (c->o->explain && c->s->arch == SCN_ARCH_X86_64)
+        platform_explain_x86_fault(c->o->explain, c, f, vcpu->vcpu_id, device, c->r->faults, model_name(c, device));
+    else if (c->o->explain)
         explain_fault(c->o->explain, c, f, vcpu->vcpu_id, device, c->r->faults);
     platform_device_irq(c, device, f->icount);
 }
@@ -214,6 +218,42 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
         slot->ctx = c;
         slot->d = d;
         c->names[i] = d->name;
+        if (d->port) { /* x86 I/O ports: no reservation */
+            int st = 0;
+            if (c->o->replay) {
+                st = platform_replay_ports(c, slot);
+            } else {
+                slot->state = calloc(1, sizeof(*slot->state));
+                if (!slot->state)
+                    return setup_fail(err, s, d->loc, "out of memory");
+                const vmf_device_ops *ops = NULL;
+                char msg[160] = "";
+                switch (d->model) {
+                case SCN_MODEL_REGFILE:
+                    if (vmf_regfile_init(&slot->state->regfile, &d->regfile, msg, sizeof(msg)))
+                        return setup_fail(err, s, d->loc, "device %s: %s", d->name, msg);
+                    ops = &vmf_regfile_ops;
+                    break;
+                case SCN_MODEL_UART8250:
+                    vmf_uart8250_init(&slot->state->uart8250);
+                    vmf_uart8250_input(&slot->state->uart8250, d->uart_input, d->uart_input_len);
+                    ops = &vmf_uart8250_ops;
+                    break;
+                case SCN_MODEL_DEBUG_EXIT:
+                    vmf_test_exit_init(&slot->state->test_exit);
+                    ops = &vmf_debug_exit_ops;
+                    break;
+                default: return setup_fail(err, s, d->loc, "device %s: unknown port model %u", d->name, d->model);
+                }
+                st = vmf_device_attach_ports(c->vm, &slot->bind, d->name, (uint16_t)d->base,
+                                             (uint16_t)(d->base + d->size - 1), ops, slot->state);
+            }
+            if (st)
+                return setup_fail(err, s, d->loc, "device %s: ports [0x%llx, 0x%llx]: %s", d->name,
+                                  (unsigned long long)d->base, (unsigned long long)(d->base + d->size - 1),
+                                  vmf_strerror(st));
+            continue;
+        }
         if (d->model == SCN_MODEL_GICV2) { /* modelled even in a replay: platform.c */
             slot->state = calloc(1, sizeof(*slot->state));
             if (!slot->state || platform_attach_gic(c, slot))
@@ -282,7 +322,8 @@ static int build(struct runner_session *c, struct scn_error *err)
 {
     const struct scenario *s = c->s;
     struct run_result *r = c->r;
-    int st = vmf_vm_create(VMF_ARCH_ARM64, s->name, &c->vm);
+    bool x86 = s->arch == SCN_ARCH_X86_64;
+    int st = vmf_vm_create(x86 ? VMF_ARCH_X86_64 : VMF_ARCH_ARM64, s->name, &c->vm);
     if (st)
         return setup_fail(err, s, s->guest_loc, "cannot create the VM: %s", vmf_strerror(st));
     for (uint32_t i = 0; i < (s->cpus ? s->cpus : 1); i++) {
@@ -326,8 +367,9 @@ static int build(struct runner_session *c, struct scn_error *err)
             return setup_fail(err, s, s->guest_loc, "the guest (%zu bytes at 0x%llx) does not fit in RAM",
                               r->image.seg[i].len, (unsigned long long)r->image.seg[i].addr);
     }
-    vmf_reg_write(c->vcpu, VMF_ARM64_SP, s->ram[0].base + s->ram[0].size);
-    vmf_reg_write(c->vcpu, VMF_ARM64_PC, r->image.entry);
+    /* the stack pointer starts at the top of the first RAM region; `registers` may move it */
+    vmf_reg_write(c->vcpu, x86 ? VMF_X86_REG_RSP : VMF_ARM64_SP, s->ram[0].base + s->ram[0].size);
+    vmf_reg_write(c->vcpu, x86 ? VMF_X86_REG_RIP : VMF_ARM64_PC, r->image.entry);
     if (platform_setup(c, err))
         return -1;
     for (size_t i = 0; i < s->nregs; i++)
@@ -365,11 +407,16 @@ static void stop_reason(struct runner_session *c)
         r->status = c->replay_status;
         return;
     }
+    if (c->vmcall_exit) { /* x86.vmcalls: exit */
+        r->reason = TR_EXIT_TEST;
+        r->status = c->vmcall_status;
+        return;
+    }
     for (size_t i = 0; i < c->s->ndevices; i++) {
         const struct dev_slot *d = &c->dev[i];
         if (!d->bind.stopped)
             continue;
-        if (d->d->model == SCN_MODEL_TEST_EXIT) {
+        if (d->d->model == SCN_MODEL_TEST_EXIT || d->d->model == SCN_MODEL_DEBUG_EXIT) {
             r->reason = TR_EXIT_TEST;
             r->status = d->state->test_exit.status;
         } else {
@@ -403,6 +450,45 @@ static uint32_t uart_status(const struct runner_session *c)
     return status;
 }
 
+/* An x86 exit the VMM had no answer for (the "unimplemented" path): the run
+ * ends with an error naming the exit, the port or MSR and the RIP. */
+static void x86_unhandled(struct runner_session *c, const vmf_exit *ex)
+{
+    struct run_result *r = c->r;
+    unsigned long long rip = (unsigned long long)ex->pc;
+    switch (ex->exitcode) {
+    case VMF_EXIT_INOUT: {
+        const char *what = ex->u.inout.string ? (ex->u.inout.in ? "INS" : "OUTS") : (ex->u.inout.in ? "IN" : "OUT");
+        const char *bytes = ex->u.inout.bytes == 1 ? "byte" : "bytes";
+        if (ex->u.inout.in)
+            set_error(r, "unhandled INOUT exit: %s from port 0x%x (%u %s) at rip 0x%llx: no x86.ports device covers it",
+                      what, ex->u.inout.port, ex->u.inout.bytes, bytes, rip);
+        else
+            set_error(r,
+                      "unhandled INOUT exit: %s to port 0x%x (%u %s, value 0x%x) at rip 0x%llx: no x86.ports device "
+                      "covers it",
+                      what, ex->u.inout.port, ex->u.inout.bytes, bytes, ex->u.inout.eax, rip);
+        return;
+    }
+    case VMF_EXIT_RDMSR:
+        set_error(r, "unhandled RDMSR exit: MSR 0x%x at rip 0x%llx is not in x86.msrs and was never written",
+                  ex->u.msr.code, rip);
+        return;
+    case VMF_EXIT_WRMSR:
+        set_error(r, "unhandled WRMSR exit: MSR 0x%x = 0x%llx at rip 0x%llx: %s", ex->u.msr.code,
+                  (unsigned long long)ex->u.msr.wval, rip,
+                  ex->u.msr.code == 0x10         ? "IA32_TSC is virtual time, the guest cannot set it"
+                  : ex->u.msr.code == 0xc0000080 ? "EFER would change the CPU mode"
+                                                 : "the VMM refused it");
+        return;
+    case VMF_EXIT_VMCALL:
+        set_error(r, "unhandled VMCALL exit: call %llu (RAX) at rip 0x%llx: no x86.vmcalls entry for it",
+                  (unsigned long long)ex->u.vmcall.nr, rip);
+        return;
+    default: set_error(r, "unhandled %s exit at rip 0x%llx", vmf_exit_name(ex->exitcode), rip); return;
+    }
+}
+
 /* How one vCPU's run ended, in scenario terms; false while the run goes on. */
 static bool handle_exit(struct runner_session *c, const vmf_exit *ex)
 {
@@ -413,10 +499,22 @@ static bool handle_exit(struct runner_session *c, const vmf_exit *ex)
     case VMF_EXIT_BUDGET:
     case VMF_EXIT_HLT: return false;
     case VMF_EXIT_SUSPENDED:
-        if (ex->u.suspended.how == VMF_SUSPEND_CPU_OFF)
-            return false;
-        r->reason = ex->u.suspended.how == VMF_SUSPEND_POWEROFF ? TR_EXIT_POWEROFF : TR_EXIT_RESET;
-        return true;
+        switch (ex->u.suspended.how) {
+        case VMF_SUSPEND_CPU_OFF: return false;
+        case VMF_SUSPEND_POWEROFF: r->reason = TR_EXIT_POWEROFF; return true;
+        case VMF_SUSPEND_HALT: r->reason = TR_EXIT_HALT; return true;
+        case VMF_SUSPEND_TRIPLE_FAULT:
+            set_error(r, "triple fault at rip 0x%llx: the guest raised an exception it cannot take",
+                      (unsigned long long)ex->pc);
+            return true;
+        default: r->reason = TR_EXIT_RESET; return true;
+        }
+    case VMF_EXIT_INOUT:
+    case VMF_EXIT_RDMSR:
+    case VMF_EXIT_WRMSR:
+    case VMF_EXIT_CPUID:
+    case VMF_EXIT_VMCALL:
+    case VMF_EXIT_INVD: x86_unhandled(c, ex); return true;
     case VMF_EXIT_STOP: stop_reason(c); return true;
     case VMF_EXIT_BPT: r->reason = TR_EXIT_PC; return true;
     case VMF_EXIT_INST_EMUL:
@@ -432,7 +530,15 @@ static bool handle_exit(struct runner_session *c, const vmf_exit *ex)
                   (unsigned long long)ex->u.paging.gpa, (unsigned long long)ex->pc);
         return true;
     case VMF_EXIT_EXCEPTION: {
-        char text[96];
+        char text[128];
+        if (s->arch == SCN_ARCH_X86_64) {
+            platform_x86_disasm(c->vm, ex->pc, text, sizeof(text), NULL);
+            set_error(r,
+                      "the guest raised an exception at rip 0x%llx (%s, interrupt %d); x86-64 exceptions are "
+                      "reported, not delivered",
+                      (unsigned long long)ex->pc, text, ex->u.exception.intno);
+            return true;
+        }
         if (vmf_arm64_disasm(ex->u.exception.insn, ex->pc, text, sizeof(text)))
             snprintf(text, sizeof(text), "undefined");
         set_error(r,
@@ -549,7 +655,7 @@ static bool run_loop(struct runner_session *c, uint64_t pause_at)
             if (ei < s->nevents && s->events[ei].at < next)
                 next = s->events[ei].at;
             if (next == UINT64_MAX && s->stop_on_wfi) {
-                r->reason = TR_EXIT_WFI;
+                r->reason = s->arch == SCN_ARCH_X86_64 ? TR_EXIT_HLT : TR_EXIT_WFI;
                 r->pc = c->halt_pc[0];
                 break;
             }
@@ -600,15 +706,25 @@ static void finish(struct runner_session *c)
 {
     const struct scenario *s = c->s;
     struct run_result *r = c->r;
-    for (size_t i = 0; i < s->ndevices; i++)
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const char *out = NULL;
+        size_t n = 0;
         if (s->devices[i].model == SCN_MODEL_PL011 && c->dev[i].state) {
             const struct vmf_pl011 *u = &c->dev[i].state->pl011;
-            size_t n = u->out_len < VMF_PL011_OUT_MAX - 1 ? u->out_len : VMF_PL011_OUT_MAX - 1;
-            if (n > sizeof(r->uart) - 1 - r->uart_len)
-                n = sizeof(r->uart) - 1 - r->uart_len;
-            memcpy(r->uart + r->uart_len, u->out, n);
-            r->uart_len += n;
+            n = u->out_len < VMF_PL011_OUT_MAX - 1 ? u->out_len : VMF_PL011_OUT_MAX - 1;
+            out = u->out;
+        } else if (s->devices[i].model == SCN_MODEL_UART8250 && c->dev[i].state) {
+            const struct vmf_uart8250 *u = &c->dev[i].state->uart8250;
+            n = u->out_len < VMF_UART8250_OUT_MAX - 1 ? u->out_len : VMF_UART8250_OUT_MAX - 1;
+            out = u->out;
         }
+        if (!out)
+            continue;
+        if (n > sizeof(r->uart) - 1 - r->uart_len)
+            n = sizeof(r->uart) - 1 - r->uart_len;
+        memcpy(r->uart + r->uart_len, out, n);
+        r->uart_len += n;
+    }
     trace_digest_hex(&r->trace, r->digest);
     if (c->o->replay) {
         compare_replay(c);
@@ -703,8 +819,15 @@ static void state_span(const struct dev_slot *slot, size_t *off, size_t *len)
         *len = offsetof(struct vmf_pl011, out) + used;
         break;
     }
+    case SCN_MODEL_UART8250: {
+        const struct vmf_uart8250 *u = &slot->state->uart8250;
+        size_t used = u->out_len < VMF_UART8250_OUT_MAX ? u->out_len + 1 : VMF_UART8250_OUT_MAX; /* with its NUL */
+        *len = offsetof(struct vmf_uart8250, out) + used;
+        break;
+    }
     case SCN_MODEL_GICV2: *len = sizeof(struct vmf_gicv2); break;
-    case SCN_MODEL_TEST_EXIT: *len = sizeof(struct vmf_test_exit); break;
+    case SCN_MODEL_TEST_EXIT:
+    case SCN_MODEL_DEBUG_EXIT: *len = sizeof(struct vmf_test_exit); break;
     default: break;
     }
 }
@@ -748,6 +871,8 @@ int runner_restore(struct runner_session *c, const struct runner_snap *sn)
     memcpy(c->replay_msg, sn->ctx.replay_msg, sizeof(c->replay_msg));
     c->replay_stop = sn->ctx.replay_stop;
     c->replay_status = sn->ctx.replay_status;
+    c->vmcall_exit = sn->ctx.vmcall_exit;
+    c->vmcall_status = sn->ctx.vmcall_status;
     c->next_event = sn->ctx.next_event;
     c->ended = sn->ctx.ended;
     c->now = sn->ctx.now;

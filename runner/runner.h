@@ -47,6 +47,7 @@ struct run_result {
     struct trace trace;
     char digest[65];
     unsigned faults;
+    unsigned xexits; /* x86-64 exits traced (TR_X86 events) */
     /* expectations */
     unsigned checked, failed;
     char failure[2048]; /* the first failed expectation, in context */
@@ -55,7 +56,7 @@ struct run_result {
     char divergence[1024];
     /* what was run, for `record` */
     struct guest_image image;
-    char uart[4096]; /* PL011 output, concatenated in device order */
+    char uart[4096]; /* PL011 and UART8250 output, concatenated in device order */
     size_t uart_len;
 };
 

@@ -44,6 +44,15 @@ enum scn_model {
     SCN_MODEL_TEST_EXIT = 3,
     SCN_MODEL_HANDLER = 4, /* a handler a C program registers by name (runner API) */
     SCN_MODEL_GICV2 = 5,   /* the GICv2: base = distributor, cpu_base = CPU interface */
+    /* x86-64 I/O-port models (x86.ports; regfile serves ports too) */
+    SCN_MODEL_UART8250 = 6,   /* a 16550-lite: THR collects output, LSR reads THRE|TEMT */
+    SCN_MODEL_DEBUG_EXIT = 7, /* QEMU isa-debug-exit: OUT v ends the run with status (v << 1) | 1 */
+};
+
+/* Architectures (the values of enum vmf_arch). */
+enum scn_arch {
+    SCN_ARCH_ARM64 = 1,
+    SCN_ARCH_X86_64 = 2,
 };
 
 enum scn_path {
@@ -56,10 +65,11 @@ struct scn_device {
     char name[32];
     uint8_t model; /* enum scn_model */
     uint8_t path;  /* enum scn_path */
+    bool port;     /* x86.ports: base is the first port, size the number of ports */
     uint64_t base, size;
     char handler[32];                  /* SCN_MODEL_HANDLER: the registered name */
     struct vmf_regfile_config regfile; /* SCN_MODEL_REGFILE */
-    char uart_input[256];              /* SCN_MODEL_PL011: bytes queued for the guest */
+    char uart_input[256];              /* SCN_MODEL_PL011, SCN_MODEL_UART8250: bytes queued for the guest */
     size_t uart_input_len;
     int32_t irq;       /* SCN_MODEL_PL011: its interrupt (INTID of an SPI), -1 for none */
     uint64_t cpu_base; /* SCN_MODEL_GICV2: the CPU interface (0x2000 bytes) */
@@ -74,7 +84,7 @@ enum scn_guest_kind {
 };
 
 struct scn_reg {
-    uint8_t reg; /* VMF_ARM64_* number (x0..x30, sp, pc, nzcv) */
+    uint8_t reg; /* arm64: VMF_ARM64_* number (x0..x30, sp, pc, nzcv); x86-64: VMF_X86_REG_* */
     uint64_t value;
     struct scn_loc loc;
 };
@@ -109,6 +119,67 @@ struct scn_mem {
     struct scn_loc loc;
 };
 
+/* x86-64: what CPUID returns for a leaf (x86.cpuid). */
+struct scn_cpuid {
+    uint32_t leaf, subleaf; /* subleaf UINT32_MAX: any (VMF_X86_ANY_SUBLEAF) */
+    uint32_t regs[4];       /* eax, ebx, ecx, edx */
+    struct scn_loc loc;
+};
+
+/* x86-64: an MSR preset in vCPU 0's MSR store (x86.msrs). */
+struct scn_msr {
+    uint32_t msr;
+    uint64_t value;
+    struct scn_loc loc;
+};
+
+/* x86-64: a built-in VMCALL behaviour for one call number (x86.vmcalls). */
+enum scn_vmcall_ret {
+    SCN_VMCALL_RET_VALUE = 0, /* RAX = value (0 unless `return` says otherwise) */
+    SCN_VMCALL_RET_RBX = 1,   /* RAX = an argument register: rbx, rcx, rdx, rsi */
+    SCN_VMCALL_RET_RCX = 2,
+    SCN_VMCALL_RET_RDX = 3,
+    SCN_VMCALL_RET_RSI = 4,
+};
+struct scn_vmcall {
+    uint64_t nr;    /* the call number the guest puts in RAX */
+    uint8_t ret;    /* enum scn_vmcall_ret */
+    uint64_t value; /* SCN_VMCALL_RET_VALUE */
+    bool log;       /* a call whose only effect is its trace entry (RAX = 0 unless `return` is given) */
+    bool exit;      /* end the run like a test-exit device, status = RBX */
+    struct scn_loc loc;
+};
+
+/* x86-64: an expected exit (expect.exits): any subset of the fields. */
+enum scn_xkind {
+    SCN_XK_ANY = 0,
+    SCN_XK_INOUT = 10, /* the values of enum vmf_exitcode */
+    SCN_XK_RDMSR = 11,
+    SCN_XK_WRMSR = 12,
+    SCN_XK_CPUID = 13,
+    SCN_XK_VMCALL = 14,
+    SCN_XK_INVD = 15,
+    SCN_XK_HLT = 4,
+};
+struct scn_xexit {
+    uint8_t kind; /* enum scn_xkind */
+    bool has_rip, has_port, has_size, has_value, has_msr, has_leaf, has_subleaf, has_nr;
+    uint8_t dir; /* enum scn_dir: READ = in, WRITE = out; ANY when not given */
+    uint64_t rip, value, nr;
+    uint32_t msr, leaf, subleaf;
+    uint16_t port;
+    uint8_t size;
+    uint8_t nargs; /* vmcall: the first nargs of RBX, RCX, RDX, RSI */
+    uint64_t args[4];
+    char device[32]; /* inout: the port device; empty: any */
+    struct scn_loc loc;
+};
+
+#define SCN_MAX_CPUID 32
+#define SCN_MAX_MSRS 32
+#define SCN_MAX_VMCALLS 16
+#define SCN_MAX_XEXITS 256
+
 /* An expected device register value: device.register == value. */
 struct scn_devexpect {
     char device[32];
@@ -122,7 +193,7 @@ struct scenario {
     size_t nfiles;
     char name[64];
     char description[256];
-    uint8_t arch;  /* 1 = arm64 (enum vmf_arch) */
+    uint8_t arch;  /* enum scn_arch (= enum vmf_arch) */
     uint32_t cpus; /* 1 unless given */
 
     struct scn_ram ram[SCN_MAX_RAM];
@@ -155,9 +226,22 @@ struct scenario {
         struct scn_loc loc;
     } platform;
 
+    /* x86: the x86-64 VMM's tables (port devices are in devices[], port = true) */
+    struct {
+        struct scn_cpuid cpuid[SCN_MAX_CPUID];
+        size_t ncpuid;
+        struct scn_msr msrs[SCN_MAX_MSRS];
+        size_t nmsrs;
+        struct scn_vmcall vmcalls[SCN_MAX_VMCALLS];
+        size_t nvmcalls;
+        bool unhandled_ignore; /* x86.unhandled: ignore (default error: the run ends) */
+        bool present;          /* the scenario has an x86 section */
+        struct scn_loc loc;
+    } x86;
+
     /* stop conditions (the run ends at the first that holds) */
     uint64_t max_instructions; /* default 1,000,000 */
-    bool stop_on_wfi;          /* default true: WFI with nothing pending ends the run */
+    bool stop_on_wfi;          /* default true: WFI (x86-64: HLT) with nothing pending ends the run */
     bool has_stop_pc;
     uint64_t stop_pc;
 
@@ -172,10 +256,14 @@ struct scenario {
     size_t nexpect_mem;
     struct scn_devexpect expect_dev[SCN_MAX_DEVEXPECT];
     size_t nexpect_dev;
+    struct scn_xexit xexits[SCN_MAX_XEXITS]; /* x86-64: expect.exits */
+    size_t nxexits;
+    bool xexits_exact; /* expect.exits_exact (default true) */
+    bool has_expect_xexits;
     bool has_expect_uart;
-    char expect_uart[1024]; /* what the PL011(s) transmitted, concatenated in device order */
+    char expect_uart[1024]; /* what the PL011s and UART8250s transmitted, concatenated in device order */
     bool has_expect_exit;
-    char expect_exit[16]; /* "wfi", "test-exit", "pc", "budget", "error", "stop", "poweroff", "reset" */
+    char expect_exit[16]; /* "wfi", "hlt", "halt", "test-exit", "pc", "budget", "error", "stop", "poweroff", "reset" */
     bool has_expect_status;
     uint32_t expect_status; /* test-exit status */
     struct scn_loc expect_loc;

@@ -39,6 +39,8 @@
 
 #include <yaml.h>
 
+#include "vmfault/x86.h"
+
 /* ---- limits ----------------------------------------------------------------- */
 
 #define LD_MAX_INPUT ((size_t)4 << 20) /* bytes per file */
@@ -94,6 +96,18 @@ struct ctx {
     struct scn_loc fault_devloc[SCN_MAX_FAULTS];     /* expect.faults[i].device value */
     struct scn_loc devexp_devloc[SCN_MAX_DEVEXPECT]; /* expect.devices key */
     struct scn_loc devreg_loc[SCN_MAX_DEVICES];      /* memory.devices[i].registers (or the device) */
+
+    /* architecture-dependent keys, checked once the arch is known (stage 3) */
+    struct scn_loc arch_loc, cpus_loc, exit_loc, xexits_loc;
+    bool has_cpus, has_xexits;
+    struct scn_loc stop_key_loc; /* stop.wfi or stop.hlt */
+    const char *stop_key;        /* "wfi", "hlt" or NULL */
+    struct scn_loc plat_arm_loc; /* the first arm64-only platform key */
+    const char *plat_arm_key;
+    struct scn_loc xexit_devloc[SCN_MAX_XEXITS];
+    /* registers named before the arch was known: resolved in stage 3 */
+    char regname[2][SCN_MAX_REGS][16]; /* [0] registers, [1] expect.registers */
+    bool reg_pending[2][SCN_MAX_REGS];
 };
 
 /* ---- arena -------------------------------------------------------------------- */
@@ -859,7 +873,7 @@ static int get_hex(struct ctx *c, const struct ynode *n, const char *key, char *
 }
 
 /* x0..x30, sp, pc, nzcv -> VMF_ARM64_* numbers; -1 if none. */
-static int reg_number(const struct ynode *k)
+static int arm64_reg_number(const struct ynode *k)
 {
     if (str_is(k, "sp"))
         return 31;
@@ -878,6 +892,36 @@ static int reg_number(const struct ynode *k)
     if (k->len == 3 && k->str[1] == '0')
         return -1;
     return v <= 30 ? v : -1;
+}
+
+/* rax..r15, rip, rflags, ... -> VMF_X86_REG_* numbers (lower case); -1 if none.
+ * The names of vmf_x86_reg_name / vmf_x86_reg_by_name (engine/arch/x86.c),
+ * repeated here so that the loader stays free of the engine (the fuzz target
+ * links it alone: scripts/fuzz-smoke.sh); tests/test_runner.c checks that the
+ * two tables agree name for name. */
+static const char *const x86_reg_names[] = {
+    "rax",        "rcx",       "rdx",        "rbx",  "rsp", "rbp", "rsi",    "rdi", "r8",      "r9",      "r10",
+    "r11",        "r12",       "r13",        "r14",  "r15", "rip", "rflags", "cr0", "cr2",     "cr3",     "cr4",
+    "cr8",        "efer",      "cs",         "ss",   "ds",  "es",  "fs",     "gs",  "fs_base", "gs_base", "gdtr_base",
+    "gdtr_limit", "idtr_base", "idtr_limit", "ldtr", "tr",  "dr0", "dr1",    "dr2", "dr3",     "dr6",     "dr7",
+};
+_Static_assert(sizeof x86_reg_names / sizeof x86_reg_names[0] == VMF_X86_REG_COUNT, "one name per enum vmf_x86_64_reg");
+
+static int x86_reg_number(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof x86_reg_names / sizeof x86_reg_names[0]; i++)
+        if (strlen(x86_reg_names[i]) == len && !memcmp(x86_reg_names[i], name, len))
+            return (int)i;
+    return -1;
+}
+
+#define ARM64_REGS "x0..x30, sp, pc or nzcv"
+#define X86_REGS "rax..r15, rip, rflags, cr0..cr8, efer, fs_base, gs_base, dr0..dr7, ..."
+
+/* A register name for the scenario's arch; -1 if none. */
+static int reg_number(uint8_t arch, const struct ynode *k)
+{
+    return arch == SCN_ARCH_X86_64 ? x86_reg_number(k->str, k->len) : arm64_reg_number(k);
 }
 
 /* ---- paths ---------------------------------------------------------------------- */
@@ -939,6 +983,8 @@ static int region_check(struct ctx *c, const struct ynode *map, const struct yno
     }
     for (size_t i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
+        if (d->port) /* I/O ports are another address space */
+            continue;
         if (base < d->base + d->size && d->base < end) {
             if (d->loc.file != map->file)
                 return fail_at(c, map,
@@ -1088,12 +1134,19 @@ static int apply_register(struct ctx *c, const struct ynode *n, const char *dwhe
     if (get_u64(c, f.v[R_OFFSET], "offset", &r->offset) ||
         (f.v[R_SIZE] && get_access_size(c, f.v[R_SIZE], "size", &r->size)))
         return -1;
+    if (d->port && r->size > 4)
+        return fail_at(c, f.v[R_SIZE], "port registers are 1, 2 or 4 bytes (an IN or OUT moves at most 4)");
     if (r->offset % r->size)
         return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is not a multiple of its size (%u)", r->offset,
                        r->size);
-    if (r->offset > d->size - r->size)
+    if (r->offset > d->size - r->size) {
+        if (d->port)
+            return fail_at(c, f.v[R_OFFSET],
+                           "register offset 0x%" PRIx64 " is outside the port range (0x%" PRIx64 " ports)", r->offset,
+                           d->size);
         return fail_at(c, f.v[R_OFFSET], "register offset 0x%" PRIx64 " is outside the device (size 0x%" PRIx64 ")",
                        r->offset, d->size);
+    }
     /* the kind: exactly one of const, sequence, values, bitfield, passthrough */
     static const int kind_key[] = {R_CONST, R_SEQUENCE, R_VALUES, R_BITFIELD, R_PASSTHROUGH};
     int kind = -1;
@@ -1393,18 +1446,29 @@ static int apply_guest(struct ctx *c, const struct ynode *n)
     return 0;
 }
 
-/* registers / expect.registers: {x0: 1, sp: 2}; a register set again is replaced. */
-static int apply_regs(struct ctx *c, const struct ynode *n, const char *key, struct scn_reg *regs, size_t *nregs)
+/* registers / expect.registers: {x0: 1, sp: 2} (x86-64: {rax: 1, rsp: 2}); a
+ * register set again is replaced.  Names given before the arch is known (an
+ * include without 'arch') wait for stage 3.  which: 0 registers, 1 expect. */
+static int apply_regs(struct ctx *c, const struct ynode *n, const char *key, struct scn_reg *regs, size_t *nregs,
+                      int which)
 {
     struct kvs kv;
     if (want_map(c, n, key) || flatten(c, n, &kv, 0))
         return -1;
     for (size_t i = 0; i < kv.n; i++) {
         const struct ynode *k = kv.a[i].k;
-        int r = reg_number(k);
-        if (r < 0) {
+        int r = -1;
+        bool pending = !c->has_arch;
+        if (!pending) {
+            r = reg_number(c->s->arch, k);
+            if (r < 0) {
+                struct shown sh = show(k);
+                return fail_at(c, k, "unknown register '%s' (%s)", sh.s,
+                               c->s->arch == SCN_ARCH_X86_64 ? X86_REGS : ARM64_REGS);
+            }
+        } else if (k->len >= sizeof c->regname[0][0] || memchr(k->str, '\0', k->len)) {
             struct shown sh = show(k);
-            return fail_at(c, k, "unknown register '%s' (x0..x30, sp, pc or nzcv)", sh.s);
+            return fail_at(c, k, "unknown register '%s'", sh.s);
         }
         uint64_t v;
         struct shown kn = show(k);
@@ -1412,16 +1476,22 @@ static int apply_regs(struct ctx *c, const struct ynode *n, const char *key, str
             return -1;
         size_t j;
         for (j = 0; j < *nregs; j++)
-            if (regs[j].reg == r)
+            if (pending ? c->reg_pending[which][j] && !strncmp(c->regname[which][j], k->str, sizeof c->regname[0][0]) &&
+                              strlen(c->regname[which][j]) == k->len
+                        : !c->reg_pending[which][j] && regs[j].reg == r)
                 break;
         if (j == *nregs) {
             if (*nregs == SCN_MAX_REGS)
                 return fail_at(c, k, "too many registers (max %d)", SCN_MAX_REGS);
             (*nregs)++;
         }
-        regs[j].reg = (uint8_t)r;
+        regs[j].reg = (uint8_t)(pending ? 0xff : r);
         regs[j].value = v;
         regs[j].loc = loc_of(k);
+        c->reg_pending[which][j] = pending;
+        memset(c->regname[which][j], 0, sizeof c->regname[0][0]);
+        if (pending)
+            memcpy(c->regname[which][j], k->str, k->len);
     }
     return 0;
 }
@@ -1470,15 +1540,27 @@ static int apply_events(struct ctx *c, const struct ynode *n)
 
 static int apply_stop(struct ctx *c, const struct ynode *n)
 {
-    static const char *const keys[] = {"max_instructions", "wfi", "pc"};
+    static const char *const keys[] = {"max_instructions", "wfi", "pc", "hlt"};
     struct fields f;
     struct scenario *s = c->s;
-    if (want_map(c, n, "stop") || get_fields(c, n, "stop", keys, 3, &f))
+    if (want_map(c, n, "stop") || get_fields(c, n, "stop", keys, 4, &f))
         return -1;
     if (f.v[0] && get_range(c, f.v[0], "max_instructions", 1, UINT64_MAX, &s->max_instructions))
         return -1;
-    if (f.v[1] && get_bool(c, f.v[1], "wfi", &s->stop_on_wfi))
-        return -1;
+    if (f.v[1] && f.v[3]) {
+        const struct ynode *a = f.k[1], *b = f.k[3];
+        const struct ynode *later = (a->line > b->line || (a->line == b->line && a->col > b->col)) ? a : b;
+        return fail_at(c, later, "stop has both 'wfi' and 'hlt' (arm64 waits with WFI, x86-64 with HLT)");
+    }
+    /* wfi (arm64) and hlt (x86-64) are one switch: the vCPU waits with nothing to wake it */
+    for (int i = 1; i <= 3; i += 2) {
+        if (!f.v[i])
+            continue;
+        if (get_bool(c, f.v[i], keys[i], &s->stop_on_wfi))
+            return -1;
+        c->stop_key = keys[i];
+        c->stop_key_loc = loc_of(f.k[i]);
+    }
     if (f.v[2]) {
         if (get_u64(c, f.v[2], "pc", &s->stop_pc))
             return -1;
@@ -1626,13 +1708,166 @@ static int apply_expect_devices(struct ctx *c, const struct ynode *n)
     return 0;
 }
 
-enum { E_EXIT, E_STATUS, E_FAULTS, E_FAULTS_EXACT, E_REGISTERS, E_MEMORY, E_DEVICES, E_UART, E_NKEYS };
+enum { X_KIND, X_RIP, X_PORT, X_DIR, X_SIZE, X_VALUE, X_MSR, X_LEAF, X_SUBLEAF, X_NR, X_ARGS, X_DEVICE, X_NKEYS };
+
+static int get_u32(struct ctx *c, const struct ynode *n, const char *key, uint32_t *out)
+{
+    uint64_t v;
+    if (get_range(c, n, key, 0, UINT32_MAX, &v))
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* expect.exits: x86-64 exits in order, each any subset of the fields; a field
+ * that belongs to another kind than the one given is an error. */
+static int apply_xexits(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"kind", "rip",  "port",    "dir", "size", "value",
+                                       "msr",  "leaf", "subleaf", "nr",  "args", "device"};
+    static const char *const kinds[] = {"inout", "cpuid", "rdmsr", "wrmsr", "vmcall", "invd", "hlt"};
+    static const uint8_t kind_code[] = {SCN_XK_INOUT,  SCN_XK_CPUID, SCN_XK_RDMSR, SCN_XK_WRMSR,
+                                        SCN_XK_VMCALL, SCN_XK_INVD,  SCN_XK_HLT};
+    static const char *const dirs[] = {"in", "out"};
+    /* the kinds each kind-specific field belongs to */
+    static const struct {
+        int key;
+        uint8_t k1, k2;
+        const char *kinds;
+    } only[] = {
+        {X_PORT, SCN_XK_INOUT, 0, "inout"},
+        {X_DIR, SCN_XK_INOUT, 0, "inout"},
+        {X_SIZE, SCN_XK_INOUT, 0, "inout"},
+        {X_DEVICE, SCN_XK_INOUT, 0, "inout"},
+        {X_MSR, SCN_XK_RDMSR, SCN_XK_WRMSR, "rdmsr and wrmsr"},
+        {X_LEAF, SCN_XK_CPUID, 0, "cpuid"},
+        {X_SUBLEAF, SCN_XK_CPUID, 0, "cpuid"},
+        {X_NR, SCN_XK_VMCALL, 0, "vmcall"},
+        {X_ARGS, SCN_XK_VMCALL, 0, "vmcall"},
+    };
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "exits"))
+        return -1;
+    s->has_expect_xexits = true;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "expect.exits[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, X_NKEYS, &f))
+            return -1;
+        if (s->nxexits == SCN_MAX_XEXITS)
+            return fail_at(c, e, "too many exits (max %d)", SCN_MAX_XEXITS);
+        struct scn_xexit *x = &s->xexits[s->nxexits];
+        memset(x, 0, sizeof *x);
+        x->loc = loc_of(e);
+        if (f.v[X_KIND]) {
+            size_t k;
+            if (get_enum(c, f.v[X_KIND], "kind", "exit kind", kinds, 7,
+                         "inout, cpuid, rdmsr, wrmsr, vmcall, invd or hlt", &k))
+                return -1;
+            x->kind = kind_code[k];
+            for (size_t j = 0; j < sizeof only / sizeof only[0]; j++)
+                if (f.v[only[j].key] && x->kind != only[j].k1 && x->kind != only[j].k2)
+                    return fail_at(c, f.k[only[j].key], "'%s' is only valid for kind %s", keys[only[j].key],
+                                   only[j].kinds);
+        }
+        uint64_t v;
+        if (f.v[X_RIP]) {
+            if (get_u64(c, f.v[X_RIP], "rip", &x->rip))
+                return -1;
+            x->has_rip = true;
+        }
+        if (f.v[X_PORT]) {
+            if (get_range(c, f.v[X_PORT], "port", 0, 0xffff, &v))
+                return -1;
+            x->port = (uint16_t)v;
+            x->has_port = true;
+        }
+        if (f.v[X_DIR]) {
+            size_t d;
+            if (get_enum(c, f.v[X_DIR], "dir", "direction", dirs, 2, "in or out", &d))
+                return -1;
+            x->dir = (uint8_t)(d + 1);
+        }
+        if (f.v[X_SIZE]) {
+            if (get_u64(c, f.v[X_SIZE], "size", &v))
+                return -1;
+            if (v != 1 && v != 2 && v != 4)
+                return fail_at(c, f.v[X_SIZE], "'size' must be 1, 2 or 4 (an IN or OUT moves at most 4 bytes)");
+            x->size = (uint8_t)v;
+            x->has_size = true;
+        }
+        if (f.v[X_VALUE]) {
+            if (get_u64(c, f.v[X_VALUE], "value", &x->value))
+                return -1;
+            x->has_value = true;
+        }
+        if (f.v[X_MSR]) {
+            if (get_u32(c, f.v[X_MSR], "msr", &x->msr))
+                return -1;
+            x->has_msr = true;
+        }
+        if (f.v[X_LEAF]) {
+            if (get_u32(c, f.v[X_LEAF], "leaf", &x->leaf))
+                return -1;
+            x->has_leaf = true;
+        }
+        if (f.v[X_SUBLEAF]) {
+            if (get_u32(c, f.v[X_SUBLEAF], "subleaf", &x->subleaf))
+                return -1;
+            x->has_subleaf = true;
+        }
+        if (f.v[X_NR]) {
+            if (get_u64(c, f.v[X_NR], "nr", &x->nr))
+                return -1;
+            x->has_nr = true;
+        }
+        if (f.v[X_ARGS]) {
+            const struct ynode *a = f.v[X_ARGS];
+            if (want_seq(c, a, "args"))
+                return -1;
+            if (a->n == 0 || a->n > 4)
+                return fail_at(c, a, "'args' must list 1 to 4 values (RBX, RCX, RDX, RSI)");
+            for (size_t j = 0; j < a->n; j++)
+                if (visit(c, a->kids[j]) || get_u64(c, a->kids[j], "args", &x->args[j]))
+                    return -1;
+            x->nargs = (uint8_t)a->n;
+        }
+        if (f.v[X_DEVICE]) {
+            if (get_name(c, f.v[X_DEVICE], "device", x->device))
+                return -1;
+            c->xexit_devloc[s->nxexits] = loc_of(f.v[X_DEVICE]);
+        }
+        s->nxexits++;
+    }
+    return 0;
+}
+
+enum {
+    E_EXIT,
+    E_STATUS,
+    E_FAULTS,
+    E_FAULTS_EXACT,
+    E_REGISTERS,
+    E_MEMORY,
+    E_DEVICES,
+    E_UART,
+    E_EXITS,
+    E_EXITS_EXACT,
+    E_NKEYS
+};
 
 static int apply_expect(struct ctx *c, const struct ynode *n)
 {
-    static const char *const keys[] = {"exit",      "status", "faults",  "faults_exact",
-                                       "registers", "memory", "devices", "uart"};
-    static const char *const exits[] = {"wfi", "test-exit", "pc", "budget", "error", "stop", "poweroff", "reset"};
+    static const char *const keys[] = {"exit",   "status",  "faults", "faults_exact", "registers",
+                                       "memory", "devices", "uart",   "exits",        "exits_exact"};
+    static const char *const exits[] = {"wfi",    "hlt",   "halt", "test-exit", "pc",
+                                        "budget", "error", "stop", "poweroff",  "reset"};
     struct fields f;
     struct scenario *s = c->s;
     if (want_map(c, n, "expect") || get_fields(c, n, "expect", keys, E_NKEYS, &f))
@@ -1640,13 +1875,22 @@ static int apply_expect(struct ctx *c, const struct ynode *n)
     s->expect_loc = loc_of(n);
     if (f.v[E_EXIT]) {
         size_t e;
-        if (get_enum(c, f.v[E_EXIT], "exit", "exit", exits, 8,
-                     "wfi, test-exit, pc, budget, error, stop, poweroff or reset", &e))
+        if (get_enum(c, f.v[E_EXIT], "exit", "exit", exits, 10,
+                     "wfi, hlt, halt, test-exit, pc, budget, error, stop, poweroff or reset", &e))
             return -1;
         memset(s->expect_exit, 0, sizeof s->expect_exit);
         memcpy(s->expect_exit, exits[e], strlen(exits[e]));
         s->has_expect_exit = true;
+        c->exit_loc = loc_of(f.v[E_EXIT]);
     }
+    if (f.v[E_EXITS]) {
+        c->has_xexits = true;
+        c->xexits_loc = loc_of(f.k[E_EXITS]);
+        if (apply_xexits(c, f.v[E_EXITS]))
+            return -1;
+    }
+    if (f.v[E_EXITS_EXACT] && get_bool(c, f.v[E_EXITS_EXACT], "exits_exact", &s->xexits_exact))
+        return -1;
     if (f.v[E_STATUS]) {
         uint64_t v;
         if (get_range(c, f.v[E_STATUS], "status", 0, UINT32_MAX, &v))
@@ -1658,7 +1902,7 @@ static int apply_expect(struct ctx *c, const struct ynode *n)
         return -1;
     if (f.v[E_FAULTS_EXACT] && get_bool(c, f.v[E_FAULTS_EXACT], "faults_exact", &s->faults_exact))
         return -1;
-    if (f.v[E_REGISTERS] && apply_regs(c, f.v[E_REGISTERS], "registers", s->expect_regs, &s->nexpect_regs))
+    if (f.v[E_REGISTERS] && apply_regs(c, f.v[E_REGISTERS], "registers", s->expect_regs, &s->nexpect_regs, 1))
         return -1;
     if (f.v[E_MEMORY] && apply_expect_memory(c, f.v[E_MEMORY]))
         return -1;
@@ -1803,6 +2047,304 @@ static int do_include(struct ctx *c, const struct ynode *n, uint8_t from, int de
     return rc;
 }
 
+/* ---- x86: the x86-64 VMM's tables and port devices ------------------------------------ */
+
+static int apply_cpuid(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"leaf", "subleaf", "eax", "ebx", "ecx", "edx"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "cpuid"))
+        return -1;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "x86.cpuid[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 6, &f))
+            return -1;
+        if (!f.v[0])
+            return fail_at(c, e, "cpuid entry needs 'leaf'");
+        struct scn_cpuid cp;
+        memset(&cp, 0, sizeof cp);
+        cp.subleaf = UINT32_MAX;
+        cp.loc = loc_of(e);
+        if (get_u32(c, f.v[0], "leaf", &cp.leaf))
+            return -1;
+        if (f.v[1]) {
+            if (get_u32(c, f.v[1], "subleaf", &cp.subleaf))
+                return -1;
+            if (cp.subleaf == UINT32_MAX)
+                return fail_at(c, f.v[1], "subleaf 0xffffffff is reserved (leave 'subleaf' out for any subleaf)");
+        }
+        for (int r = 0; r < 4; r++)
+            if (f.v[2 + r] && get_u32(c, f.v[2 + r], keys[2 + r], &cp.regs[r]))
+                return -1;
+        size_t j;
+        for (j = 0; j < s->x86.ncpuid; j++) /* an entry given again (an include's) is replaced */
+            if (s->x86.cpuid[j].leaf == cp.leaf && s->x86.cpuid[j].subleaf == cp.subleaf)
+                break;
+        if (j == s->x86.ncpuid) {
+            if (s->x86.ncpuid == SCN_MAX_CPUID)
+                return fail_at(c, e, "too many cpuid entries (max %d)", SCN_MAX_CPUID);
+            s->x86.ncpuid++;
+        }
+        s->x86.cpuid[j] = cp;
+    }
+    return 0;
+}
+
+static int apply_msrs(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"msr", "value"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "msrs"))
+        return -1;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "x86.msrs[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 2, &f))
+            return -1;
+        if (!f.v[0])
+            return fail_at(c, e, "msr entry needs 'msr'");
+        if (!f.v[1])
+            return fail_at(c, e, "msr entry needs 'value'");
+        struct scn_msr m;
+        memset(&m, 0, sizeof m);
+        m.loc = loc_of(e);
+        if (get_u32(c, f.v[0], "msr", &m.msr) || get_u64(c, f.v[1], "value", &m.value))
+            return -1;
+        /* the CPU holds these itself: a preset would be ignored or change the mode */
+        static const uint32_t cpu_msrs[] = {0x10, 0xc0000080, 0xc0000100, 0xc0000101};
+        static const char *const cpu_names[] = {"IA32_TSC (virtual time)", "EFER", "FS.base", "GS.base"};
+        for (size_t k = 0; k < 4; k++)
+            if (m.msr == cpu_msrs[k])
+                return fail_at(c, f.v[0], "MSR 0x%" PRIx32 " is %s: the CPU holds it, it cannot be preset", m.msr,
+                               cpu_names[k]);
+        size_t j;
+        for (j = 0; j < s->x86.nmsrs; j++)
+            if (s->x86.msrs[j].msr == m.msr)
+                break;
+        if (j == s->x86.nmsrs) {
+            if (s->x86.nmsrs == SCN_MAX_MSRS)
+                return fail_at(c, e, "too many msrs (max %d)", SCN_MAX_MSRS);
+            s->x86.nmsrs++;
+        }
+        s->x86.msrs[j] = m;
+    }
+    return 0;
+}
+
+static int apply_vmcalls(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"nr", "return", "log", "exit"};
+    static const char *const argregs[] = {"rbx", "rcx", "rdx", "rsi"};
+    struct scenario *s = c->s;
+    if (want_seq(c, n, "vmcalls"))
+        return -1;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *e = n->kids[i];
+        char where[48];
+        struct fields f;
+        snprintf(where, sizeof where, "x86.vmcalls[%zu]", i);
+        if (visit(c, e))
+            return -1;
+        if (e->kind != YK_MAP)
+            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+        if (get_fields(c, e, where, keys, 4, &f))
+            return -1;
+        if (!f.v[0])
+            return fail_at(c, e, "vmcall entry needs 'nr' (the call number the guest puts in RAX)");
+        struct scn_vmcall vc;
+        memset(&vc, 0, sizeof vc);
+        vc.loc = loc_of(e);
+        if (get_u64(c, f.v[0], "nr", &vc.nr))
+            return -1;
+        if (f.v[1]) {
+            const struct ynode *r = f.v[1];
+            size_t k;
+            for (k = 0; k < 4; k++)
+                if (r->kind == YK_SCALAR && str_is(r, argregs[k]))
+                    break;
+            if (k < 4)
+                vc.ret = (uint8_t)(SCN_VMCALL_RET_RBX + k);
+            else if (r->kind != YK_SCALAR || !r->plain || is_null(r) || parse_u64(r->str, r->len, &vc.value) != 0) {
+                struct shown sh = show(r);
+                return fail_at(c, r, "'return' must be a number or an argument register (rbx, rcx, rdx, rsi), not '%s'",
+                               sh.s);
+            }
+        }
+        if (f.v[2] && get_bool(c, f.v[2], "log", &vc.log))
+            return -1;
+        if (f.v[3] && get_bool(c, f.v[3], "exit", &vc.exit))
+            return -1;
+        if (!f.v[1] && !vc.log && !vc.exit)
+            return fail_at(c, e, "vmcall %" PRIu64 " needs a behaviour: 'return', 'log: true' or 'exit: true'", vc.nr);
+        if (vc.exit && f.v[1])
+            return fail_at(c, f.k[1], "vmcall %" PRIu64 " ends the run ('exit: true'): it returns nothing", vc.nr);
+        for (size_t j = 0; j < s->x86.nvmcalls; j++)
+            if (s->x86.vmcalls[j].nr == vc.nr) {
+                char at[SCN_PATH_MAX + 32];
+                return fail_at(c, f.v[0], "duplicate vmcall %" PRIu64 " (first at %s)", vc.nr,
+                               scn_loc_str(s, s->x86.vmcalls[j].loc, at, sizeof at));
+            }
+        if (s->x86.nvmcalls == SCN_MAX_VMCALLS)
+            return fail_at(c, e, "too many vmcalls (max %d)", SCN_MAX_VMCALLS);
+        s->x86.vmcalls[s->x86.nvmcalls++] = vc;
+    }
+    return 0;
+}
+
+enum { P_NAME, P_MODEL, P_FIRST, P_LAST, P_REGISTERS, P_UNLISTED, P_INPUT, P_NKEYS };
+
+/* x86.ports[i]: a device on the I/O-port bus, kept with the MMIO devices
+ * (one name space, one index in traces) with port = true. */
+static int apply_port(struct ctx *c, const struct ynode *n, size_t idx)
+{
+    static const char *const keys[] = {"name", "model", "first", "last", "registers", "unlisted", "input"};
+    static const char *const models[] = {"regfile", "uart8250", "debug-exit"};
+    static const uint8_t model_of[] = {SCN_MODEL_REGFILE, SCN_MODEL_UART8250, SCN_MODEL_DEBUG_EXIT};
+    static const char *const policies[] = {"zero", "error", "stop"};
+    char where[48];
+    struct fields f;
+    snprintf(where, sizeof where, "x86.ports[%zu]", idx);
+    if (n->kind != YK_MAP)
+        return fail_at(c, n, "%s must be a mapping, not %s", where, kind_desc(n));
+    if (get_fields(c, n, where, keys, P_NKEYS, &f))
+        return -1;
+    struct scenario *s = c->s;
+    if (s->ndevices == SCN_MAX_DEVICES)
+        return fail_at(c, n, "too many devices (max %d, memory and port devices together)", SCN_MAX_DEVICES);
+    struct scn_device *d = &s->devices[s->ndevices];
+    memset(d, 0, sizeof *d);
+    d->loc = loc_of(n);
+    d->port = true;
+    d->irq = -1;
+    if (!f.v[P_NAME])
+        return fail_at(c, n, "port device needs 'name'");
+    if (!f.v[P_MODEL])
+        return fail_at(c, n, "port device needs 'model'");
+    if (!f.v[P_FIRST])
+        return fail_at(c, n, "port device needs 'first' (its first port)");
+    if (get_name(c, f.v[P_NAME], "device name", d->name))
+        return -1;
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (!strcmp(s->devices[i].name, d->name)) {
+            char at[SCN_PATH_MAX + 32];
+            return fail_at(c, f.v[P_NAME], "duplicate device name '%s' (first at %s)", d->name,
+                           scn_loc_str(s, s->devices[i].loc, at, sizeof at));
+        }
+    size_t model;
+    if (get_enum(c, f.v[P_MODEL], "model", "port device model", models, 3, "regfile, uart8250 or debug-exit", &model))
+        return -1;
+    d->model = model_of[model];
+    if ((f.v[P_REGISTERS] || f.v[P_UNLISTED]) && d->model != SCN_MODEL_REGFILE)
+        return fail_at(c, f.k[f.v[P_REGISTERS] ? P_REGISTERS : P_UNLISTED], "'%s' is only valid for model regfile",
+                       keys[f.v[P_REGISTERS] ? P_REGISTERS : P_UNLISTED]);
+    if (f.v[P_INPUT] && d->model != SCN_MODEL_UART8250)
+        return fail_at(c, f.k[P_INPUT], "'input' is only valid for model uart8250");
+    uint64_t first, last;
+    if (get_range(c, f.v[P_FIRST], "first", 0, 0xffff, &first))
+        return -1;
+    if (f.v[P_LAST]) {
+        if (get_range(c, f.v[P_LAST], "last", 0, 0xffff, &last))
+            return -1;
+        if (last < first)
+            return fail_at(c, f.v[P_LAST], "'last' (0x%" PRIx64 ") is below 'first' (0x%" PRIx64 ")", last, first);
+    } else {
+        /* a 16550's eight registers; QEMU's isa-debug-exit,iosize=4; a regfile: its registers */
+        last = d->model == SCN_MODEL_UART8250 ? first + 7 : d->model == SCN_MODEL_DEBUG_EXIT ? first + 3 : 0xffff;
+        if (last > 0xffff)
+            return fail_at(c, f.v[P_FIRST], "%s at port 0x%" PRIx64 " runs past port 0xffff", models[model], first);
+    }
+    d->base = first;
+    d->size = last - first + 1;
+    if (f.v[P_INPUT] && get_str(c, f.v[P_INPUT], "input", d->uart_input, sizeof d->uart_input, &d->uart_input_len))
+        return -1;
+    if (d->model == SCN_MODEL_REGFILE) {
+        size_t policy = 0;
+        if (f.v[P_UNLISTED]) {
+            if (get_enum(c, f.v[P_UNLISTED], "unlisted", "unlisted policy", policies, 3, "zero, error or stop",
+                         &policy))
+                return -1;
+            d->regfile.unlisted = (uint8_t)policy;
+        }
+        const struct ynode *regs = f.v[P_REGISTERS];
+        if (regs) {
+            if (want_seq(c, regs, "registers"))
+                return -1;
+            for (size_t i = 0; i < regs->n; i++)
+                if (visit(c, regs->kids[i]) || apply_register(c, regs->kids[i], where, i, d))
+                    return -1;
+        }
+        if (!f.v[P_LAST]) { /* just the ports its registers cover (at least one) */
+            uint64_t end = 1;
+            for (size_t i = 0; i < d->regfile.nregs; i++)
+                if (d->regfile.regs[i].offset + d->regfile.regs[i].size > end)
+                    end = d->regfile.regs[i].offset + d->regfile.regs[i].size;
+            d->size = end;
+        }
+        char msg[200];
+        if (vmf_regfile_check(&d->regfile, msg, sizeof msg) != 0) {
+            msg[sizeof msg - 1] = '\0';
+            return fail_at(c, regs ? regs : n, "registers: %s", msg);
+        }
+    }
+    for (size_t i = 0; i < s->ndevices; i++) {
+        const struct scn_device *o = &s->devices[i];
+        if (o->port && d->base < o->base + o->size && o->base < d->base + d->size) {
+            char at[SCN_PATH_MAX + 32];
+            return fail_at(c, n,
+                           "ports [0x%" PRIx64 ", 0x%" PRIx64 "] of '%s' overlap '%s' [0x%" PRIx64 ", 0x%" PRIx64
+                           "] (at %s)",
+                           d->base, d->base + d->size - 1, d->name, o->name, o->base, o->base + o->size - 1,
+                           scn_loc_str(s, o->loc, at, sizeof at));
+        }
+    }
+    s->ndevices++;
+    return 0;
+}
+
+/* x86: {cpuid: [...], msrs: [...], vmcalls: [...], ports: [...], unhandled: error|ignore} */
+static int apply_x86(struct ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {"cpuid", "msrs", "vmcalls", "ports", "unhandled"};
+    static const char *const policies[] = {"error", "ignore"};
+    struct scenario *s = c->s;
+    struct fields f;
+    if (want_map(c, n, "x86") || get_fields(c, n, "x86", keys, 5, &f))
+        return -1;
+    if (f.v[0] && apply_cpuid(c, f.v[0]))
+        return -1;
+    if (f.v[1] && apply_msrs(c, f.v[1]))
+        return -1;
+    if (f.v[2] && apply_vmcalls(c, f.v[2]))
+        return -1;
+    if (f.v[3]) {
+        if (want_seq(c, f.v[3], "ports"))
+            return -1;
+        for (size_t i = 0; i < f.v[3]->n; i++)
+            if (visit(c, f.v[3]->kids[i]) || apply_port(c, f.v[3]->kids[i], i))
+                return -1;
+    }
+    if (f.v[4]) {
+        size_t p;
+        if (get_enum(c, f.v[4], "unhandled", "unhandled policy", policies, 2, "error or ignore", &p))
+            return -1;
+        s->x86.unhandled_ignore = p == 1;
+    }
+    return 0;
+}
+
 enum {
     T_INCLUDE,
     T_NAME,
@@ -1816,6 +2358,7 @@ enum {
     T_STOP,
     T_EXPECT,
     T_PLATFORM,
+    T_X86,
     T_NKEYS
 };
 
@@ -1843,6 +2386,13 @@ static int apply_platform(struct ctx *c, const struct ynode *n)
     }
     if (f.v[2] && get_bool(c, f.v[2], "dtb", &s->platform.dtb))
         return -1;
+    /* what only an arm64 board has (checked against the arch in stage 3) */
+    for (int i = 0; i < 5 && !c->plat_arm_key; i++)
+        if (f.v[i] && (i != 0 || s->platform.exceptions) && (i != 1 || s->platform.psci) &&
+            (i != 2 || s->platform.dtb)) {
+            c->plat_arm_key = keys[i];
+            c->plat_arm_loc = loc_of(f.k[i]);
+        }
     if (f.v[3] && get_u64(c, f.v[3], "dtb_address", &s->platform.dtb_address))
         return -1;
     if (f.v[4] && get_str(c, f.v[4], "bootargs", s->platform.bootargs, sizeof s->platform.bootargs, NULL))
@@ -1854,9 +2404,9 @@ static int apply_platform(struct ctx *c, const struct ynode *n)
 
 static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int depth)
 {
-    static const char *const keys[] = {"include", "name",      "description", "arch", "cpus",   "memory",
-                                       "guest",   "registers", "events",      "stop", "expect", "platform"};
-    static const char *const arches[] = {"arm64", "aarch64"};
+    static const char *const keys[] = {"include",   "name",   "description", "arch",   "cpus",     "memory", "guest",
+                                       "registers", "events", "stop",        "expect", "platform", "x86"};
+    static const char *const arches[] = {"arm64", "aarch64", "x86-64", "x86_64"};
     struct scenario *s = c->s;
     struct fields f;
     if (!root || is_null(root))
@@ -1890,22 +2440,31 @@ static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int 
         return -1;
     if (f.v[T_ARCH]) {
         size_t a;
-        if (get_enum(c, f.v[T_ARCH], "arch", "arch", arches, 2, "only arm64 is supported", &a))
+        if (get_enum(c, f.v[T_ARCH], "arch", "arch", arches, 4, "arm64 or x86-64", &a))
             return -1;
-        s->arch = 1;
+        uint8_t arch = a < 2 ? SCN_ARCH_ARM64 : SCN_ARCH_X86_64;
+        if (c->has_arch && arch != s->arch) {
+            char at[SCN_PATH_MAX + 32];
+            return fail_at(c, f.v[T_ARCH], "arch %s conflicts with %s set at %s", arches[a],
+                           s->arch == SCN_ARCH_X86_64 ? "x86-64" : "arm64", scn_loc_str(s, c->arch_loc, at, sizeof at));
+        }
+        s->arch = arch;
         c->has_arch = true;
+        c->arch_loc = loc_of(f.v[T_ARCH]);
     }
     if (f.v[T_CPUS]) {
         uint64_t v;
         if (get_range(c, f.v[T_CPUS], "cpus", 1, 8, &v))
             return -1;
         s->cpus = (uint32_t)v;
+        c->has_cpus = true;
+        c->cpus_loc = loc_of(f.v[T_CPUS]);
     }
     if (f.v[T_MEMORY] && apply_memory(c, f.v[T_MEMORY]))
         return -1;
     if (f.v[T_GUEST] && apply_guest(c, f.v[T_GUEST]))
         return -1;
-    if (f.v[T_REGISTERS] && apply_regs(c, f.v[T_REGISTERS], "registers", s->regs, &s->nregs))
+    if (f.v[T_REGISTERS] && apply_regs(c, f.v[T_REGISTERS], "registers", s->regs, &s->nregs, 0))
         return -1;
     if (f.v[T_EVENTS] && apply_events(c, f.v[T_EVENTS]))
         return -1;
@@ -1915,6 +2474,14 @@ static int apply_doc(struct ctx *c, const struct ynode *root, uint8_t file, int 
         return -1;
     if (f.v[T_PLATFORM] && apply_platform(c, f.v[T_PLATFORM]))
         return -1;
+    if (f.v[T_X86]) {
+        if (!s->x86.present) {
+            s->x86.present = true;
+            s->x86.loc = loc_of(f.k[T_X86]);
+        }
+        if (apply_x86(c, f.v[T_X86]))
+            return -1;
+    }
     return 0;
 }
 
@@ -1928,11 +2495,81 @@ static const struct scn_device *find_device(const struct scenario *s, const char
     return NULL;
 }
 
+/* Registers named before the arch was known; a register given twice keeps its later value. */
+static int resolve_regs(struct ctx *c, struct scn_reg *regs, size_t *nregs, int which)
+{
+    struct scenario *s = c->s;
+    for (size_t i = 0; i < *nregs; i++) {
+        if (!c->reg_pending[which][i])
+            continue;
+        const char *name = c->regname[which][i];
+        struct ynode k = {.kind = YK_SCALAR, .str = name, .len = strlen(name)};
+        int r = reg_number(s->arch, &k);
+        if (r < 0) {
+            struct shown sh = show_bytes(name, strlen(name));
+            return fail_loc(c, regs[i].loc, "unknown register '%s' (%s)", sh.s,
+                            s->arch == SCN_ARCH_X86_64 ? X86_REGS : ARM64_REGS);
+        }
+        regs[i].reg = (uint8_t)r;
+        c->reg_pending[which][i] = false;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < *nregs; i++) {
+        bool later = false;
+        for (size_t j = i + 1; j < *nregs && !later; j++)
+            later = regs[j].reg == regs[i].reg;
+        if (!later)
+            regs[n++] = regs[i];
+    }
+    *nregs = n;
+    return 0;
+}
+
+/* What needs the arch: registers named early, and keys that belong to one architecture. */
+static int check_arch(struct ctx *c)
+{
+    struct scenario *s = c->s;
+    bool x86 = s->arch == SCN_ARCH_X86_64;
+    if (resolve_regs(c, s->regs, &s->nregs, 0) || resolve_regs(c, s->expect_regs, &s->nexpect_regs, 1))
+        return -1;
+    if (s->has_expect_exit) {
+        bool arm_word = !strcmp(s->expect_exit, "wfi");
+        bool x86_word = !strcmp(s->expect_exit, "hlt") || !strcmp(s->expect_exit, "halt");
+        if (x86 && arm_word)
+            return fail_loc(c, c->exit_loc,
+                            "exit 'wfi' is arm64's; an x86-64 vCPU waits with HLT: 'hlt' (RFLAGS.IF=1) or 'halt' "
+                            "(IF=0)");
+        if (!x86 && x86_word)
+            return fail_loc(c, c->exit_loc, "exit '%s' is x86-64's; an arm64 vCPU waits with WFI: 'wfi'",
+                            s->expect_exit);
+    }
+    if (c->stop_key && x86 != !strcmp(c->stop_key, "hlt"))
+        return fail_loc(c, c->stop_key_loc, "stop.%s is for %s scenarios (use stop.%s)", c->stop_key,
+                        x86 ? "arm64" : "x86-64", x86 ? "hlt" : "wfi");
+    if (!x86) {
+        if (s->x86.present)
+            return fail_loc(c, s->x86.loc, "'x86' is only valid with arch: x86-64");
+        if (c->has_xexits)
+            return fail_loc(c, c->xexits_loc, "expect.exits is only valid with arch: x86-64");
+        return 0;
+    }
+    if (c->plat_arm_key)
+        return fail_loc(c, c->plat_arm_loc, "platform.%s is arm64 only", c->plat_arm_key);
+    if (c->has_cpus && s->cpus > 1)
+        return fail_loc(c, c->cpus_loc, "x86-64 scenarios run on one vCPU (cpus: 1)");
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (s->devices[i].model == SCN_MODEL_GICV2)
+            return fail_loc(c, s->devices[i].loc, "device '%s': a GICv2 is arm64 only", s->devices[i].name);
+    return 0;
+}
+
 static int finish(struct ctx *c)
 {
     struct scenario *s = c->s;
     if (!c->has_arch)
         return fail_loc(c, c->top_loc, "scenario needs 'arch'");
+    if (check_arch(c))
+        return -1;
     if (!c->has_guest_src) {
         if (c->has_guest_map)
             return fail_loc(c, c->guest_map_loc, "guest needs one of 'asm', 'hex' or 'file'");
@@ -1941,6 +2578,14 @@ static int finish(struct ctx *c)
     for (size_t i = 0; i < s->nfaults; i++)
         if (s->faults[i].device[0] && !find_device(s, s->faults[i].device))
             return fail_loc(c, c->fault_devloc[i], "no device named '%s'", s->faults[i].device);
+    for (size_t i = 0; i < s->nxexits; i++) {
+        const char *dn = s->xexits[i].device;
+        const struct scn_device *d = dn[0] ? find_device(s, dn) : NULL;
+        if (dn[0] && !d)
+            return fail_loc(c, c->xexit_devloc[i], "no device named '%s'", dn);
+        if (d && !d->port)
+            return fail_loc(c, c->xexit_devloc[i], "device '%s' is not a port device (x86.ports)", dn);
+    }
     for (size_t i = 0; i < s->nexpect_dev; i++) {
         const struct scn_devexpect *de = &s->expect_dev[i];
         const struct scn_device *d = find_device(s, de->device);
@@ -1998,6 +2643,7 @@ static int begin(struct ctx *c, const char *name, struct scenario **out, struct 
     s->max_instructions = 1000000;
     s->stop_on_wfi = true;
     s->faults_exact = true;
+    s->xexits_exact = true;
     if (strlen(name) >= SCN_PATH_MAX)
         return failp(c, 0, 0, 0, "file name too long (max %d bytes)", SCN_PATH_MAX - 1);
     if (!out)

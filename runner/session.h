@@ -7,6 +7,7 @@
 #include "devices/regfile.h"
 #include "devices/sel4vm_demo.h"
 #include "devices/test_exit.h"
+#include "devices/uart8250.h"
 #include "irq_models/gicv2.h"
 #include "runner/runner.h"
 #include "vmfault/vmfault.h"
@@ -23,7 +24,8 @@ struct dev_slot {
     union {
         struct vmf_regfile regfile;
         struct vmf_pl011 pl011;
-        struct vmf_test_exit test_exit;
+        struct vmf_test_exit test_exit; /* test-exit, debug-exit */
+        struct vmf_uart8250 uart8250;
         struct demo_dev demo;
         struct vmf_gicv2 gic;
     } * state;
@@ -48,6 +50,8 @@ struct runner_session {
     uint64_t halt_pc[CONFIG_MAX_NUM_NODES]; /* where */
     bool ended;
     char replay_msg[512];
+    bool vmcall_exit; /* x86: a VMCALL with `exit: true` ended the run */
+    uint32_t vmcall_status;
 };
 
 /* platform.c: the interrupt controller, interrupt wiring, device tree */
@@ -59,5 +63,15 @@ void platform_device_irq(struct runner_session *c, int device, uint64_t t);
 void platform_trace_irq(struct runner_session *c, uint64_t t, uint32_t line, bool level, uint8_t device);
 /* Reserve a gicv2 device's two register blocks (its state is allocated). */
 int platform_attach_gic(struct runner_session *c, struct dev_slot *slot);
+
+/* x86-64 (platform.c): serve a port device's range from the recorded trace (replay). */
+int platform_replay_ports(struct runner_session *c, struct dev_slot *slot);
+/* The port device holding `port`, or TR_NO_DEVICE. */
+int platform_port_device(const struct runner_session *c, uint16_t port);
+/* --explain of an x86-64 MMIO fault (the arm64 one is in run.c). */
+void platform_explain_x86_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device,
+                                size_t n, const char *model);
+/* x86 instruction text at pc for messages, from guest RAM ("?" when not readable). */
+void platform_x86_disasm(vmf_vm *vm, uint64_t pc, char *buf, size_t len, unsigned *length);
 
 #endif

@@ -1,4 +1,5 @@
-/* The vmfault command: decode's YAML keys and errors, and the demo job. */
+/* The vmfault command: decode's YAML keys and errors, the demo job, run / record /
+ * replay of arm64 and x86-64 scenarios and their --explain output. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ static int run(const char *args, char *out, size_t len)
 
 static void expect_line(const char *out, const char *line)
 {
-    char want[128];
+    char want[256];
     snprintf(want, sizeof(want), "\n%s\n", line);
     char *buf = malloc(strlen(out) + 2);
     buf[0] = '\n';
@@ -223,4 +224,86 @@ Test(cli, decode_x86)
     cr_expect_not_null(strstr(out, "does not access data memory"), "%s", out);
     cr_expect_eq(run("decode --arch x86-64 0f0b", out, sizeof(out)), 1, "ud2: %s", out);
     cr_expect_eq(run("decode --arch x86-64 00112233445566778899aabbccddeeff", out, sizeof(out)), 2, "16 bytes");
+}
+
+Test(cli, x86_run_explain_record_replay)
+{
+    static char out[65536];
+    char args[1024], trace[] = "/tmp/vmfault-cli-x86-XXXXXX";
+    int fd = mkstemp(trace);
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(args, sizeof(args), "run %s/tutorial/07-x86-port-io.yaml", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "exit: test-exit at pc 0x100022 after 16 instructions (status 1)");
+    expect_line(out, "expectations: 12 checked, all hold");
+
+    /* --explain: each exit in plain words */
+    snprintf(args, sizeof(args), "run %s/tutorial/07-x86-port-io.yaml --explain --path exit", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "exit 2 at t=7 on cpu0: out dx, al at rip 0x10000f (INOUT exit)");
+    cr_expect_not_null(strstr(out, "\n  OUT to port 0x3f8 (1 byte, value 0x68 'h'): the VMM's uart8250 model (com1, "
+                                   "THR at offset 0) takes the byte; RIP steps past the 1-byte instruction.\n"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "\n  IN from port 0x3fd (1 byte): the VMM's uart8250 model (com1, LSR at offset 5) "
+                                   "answers 0x60, which the CPU gets in AL; RIP steps past the 1-byte instruction.\n"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "REP OUTSB to port 0x3f8, one element (1 byte from [RSI] 0x100023, value 0x65 'e'), "
+                                   "RCX = 5 before it"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "isa-debug-exit does, with status (0x0 << 1) | 1 = 1."), "%s", out);
+
+    /* an x86 fault: the decoded instruction, bhyve-style op and subop */
+    snprintf(args, sizeof(args), "run %s/tutorial/06-x86-mmio.yaml --explain", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    expect_line(out, "  instruction  0x100007: or dword ptr [rbx+0x4], 0x1  (83 4b 04 01, 4 bytes)");
+    expect_line(out, "  decoded      or: read-modify-write of 4 bytes with immediate 0x1  (op alu, subop or)");
+    expect_line(out, "  access       write of 4 bytes at 0xfeb00004 = sensor+0x4, access 2 of 2 of this instruction");
+    cr_expect_not_null(strstr(out, "HLT with RFLAGS.IF=0: interrupts are masked"), "%s", out);
+
+    /* CPUID, MSRs and VMCALLs in words too */
+    snprintf(args, sizeof(args), "run %s/tutorial/08-x86-cpuid-msr.yaml --explain", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    cr_expect_not_null(strstr(out, "(vendor \"vmfault     \")"), "%s", out);
+    cr_expect_not_null(strstr(out, "RDMSR of MSR 0x1b, IA32_APIC_BASE (ECX): the VMM answers 0xfee00900 from its MSR "
+                                   "store, in EDX:EAX"),
+                       "%s", out);
+    snprintf(args, sizeof(args), "run %s/tutorial/09-x86-vmcall.yaml --explain", scenario_dir());
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    cr_expect_not_null(strstr(out, "VMCALL 2 (RAX) with RBX=0xcafe RCX=0x0 RDX=0x0 RSI=0x0, a hypercall: its "
+                                   "x86.vmcalls entry returns its argument RBX = 0xcafe in RAX"),
+                       "%s", out);
+
+    /* record, then replay with no device model: identical */
+    snprintf(args, sizeof(args), "record %s/tutorial/07-x86-port-io.yaml -o %s", scenario_dir(), trace);
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    char *d = strstr(out, "digest: ");
+    cr_assert_not_null(d);
+    char digest[80];
+    snprintf(digest, sizeof(digest), "%.72s", d);
+    snprintf(args, sizeof(args), "replay %s --path exit", trace);
+    cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
+    cr_expect_not_null(strstr(out, "replay: identical (9 events)"), "%s", out);
+    cr_expect_not_null(strstr(out, digest), "%s", out);
+    remove(trace);
+}
+
+Test(cli, x86_unhandled_port_exits_one_naming_port_and_rip)
+{
+    static char out[8192];
+    char path[] = "/tmp/vmfault-x86-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char text[] = "arch: x86-64\nmemory:\n  ram: [{base: 0x100000, size: 0x1000}]\n"
+                        "guest: {asm: \"mov $0x55, %al\\nout %al, $0x80\\nhlt\"}\n";
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof(args), "run %s --explain", path);
+    cr_expect_eq(run(args, out, sizeof(out)), 1, "%s", out);
+    expect_line(out, "error: unhandled INOUT exit: OUT to port 0x80 (1 byte, value 0x55) at rip 0x100002: no x86.ports "
+                     "device covers it");
+    cr_expect_not_null(strstr(out, "no port device covers it, so the VMM has no handler (the \"unimplemented\" path)"),
+                       "%s", out);
+    remove(path);
 }

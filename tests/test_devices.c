@@ -1,6 +1,6 @@
-/* Device models: the register file, the PL011, test-exit, each through its ops
- * table; then the binding (devices/bind.c) with real AArch64 guests on both
- * trap paths. */
+/* Device models: the register file, the PL011, test-exit, the UART8250 and
+ * debug-exit, each through its ops table; then the binding (devices/bind.c)
+ * with real AArch64 guests on both trap paths, and on the x86-64 I/O-port bus. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,9 @@
 #include "devices/pl011.h"
 #include "devices/regfile.h"
 #include "devices/test_exit.h"
+#include "devices/uart8250.h"
 #include "guest_util.h"
+#include "vmfault/x86.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -1048,5 +1050,261 @@ Test(bind, attach_checks_arguments)
                                    &vmf_test_exit_ops, &te),
                  0);
     cr_expect_eq(strlen(b2.name), 31, "truncated to fit");
+    tvm_destroy(&t);
+}
+
+/* ---- uart8250 ----------------------------------------------------------------------------------- */
+
+static const vmf_device_ops *const U8250 = &vmf_uart8250_ops;
+
+Test(uart8250, ops_table)
+{
+    cr_expect_str_eq(U8250->model, "uart8250");
+    cr_expect_eq(U8250->sizes, VMF_DEV_SIZE(1), "byte-wide registers only");
+    cr_expect_not_null(U8250->reset);
+    cr_expect_not_null(U8250->snapshot);
+    cr_expect_not_null(U8250->restore);
+}
+
+Test(uart8250, reset_values)
+{
+    struct vmf_uart8250 u;
+    memset(&u, 0x5a, sizeof(u));
+    vmf_uart8250_init(&u);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LSR, 1), 0x60, "THRE | TEMT, no data ready");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_IIR, 1), 0x01, "no interrupt pending, FIFOs off");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_MSR, 1), 0xb0, "DCD | DSR | CTS");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_THR, 1), 0, "RBR with nothing queued");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LCR, 1), 0);
+    cr_expect_eq(rd(U8250, &u, 8, 1), 0, "past the eight registers");
+    cr_expect_eq(u.out_len, 0);
+}
+
+Test(uart8250, thr_captures_output)
+{
+    struct vmf_uart8250 u;
+    vmf_uart8250_init(&u);
+    const char *msg = "hi\n";
+    for (const char *p = msg; *p; p++) {
+        cr_expect_eq(rd(U8250, &u, VMF_UART8250_LSR, 1) & VMF_UART8250_LSR_THRE, VMF_UART8250_LSR_THRE);
+        wr(U8250, &u, VMF_UART8250_THR, 1, (uint8_t)*p);
+    }
+    cr_expect_eq(u.out_len, 3);
+    cr_expect_str_eq(u.out, "hi\n");
+    wr(U8250, &u, VMF_UART8250_LSR, 1, 0); /* read only: ignored */
+    wr(U8250, &u, 9, 1, 0x41);             /* past the registers: ignored */
+    cr_expect_eq(u.out_len, 3);
+}
+
+Test(uart8250, input_queue_and_lsr_dr)
+{
+    struct vmf_uart8250 u;
+    vmf_uart8250_init(&u);
+    cr_expect_eq(vmf_uart8250_input(&u, "ab", 2), 2);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LSR, 1), 0x61, "DR while input is queued");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_THR, 1), 'a');
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_THR, 1), 'b');
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LSR, 1), 0x60);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_THR, 1), 0);
+    /* FCR bit 1 drops what is queued; bit 0 turns the FIFOs on (IIR bits 7:6) */
+    vmf_uart8250_input(&u, "xyz", 3);
+    wr(U8250, &u, VMF_UART8250_IIR, 1, 0x03);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LSR, 1), 0x60);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_IIR, 1), 0xc1);
+    /* the queue holds VMF_UART8250_IN_MAX bytes */
+    char big[VMF_UART8250_IN_MAX + 10];
+    memset(big, 'q', sizeof(big));
+    cr_expect_eq(vmf_uart8250_input(&u, big, sizeof(big)), VMF_UART8250_IN_MAX);
+    cr_expect_eq(vmf_uart8250_input(&u, big, 1), 0);
+    cr_expect_eq(vmf_uart8250_input(NULL, big, 1), 0);
+}
+
+Test(uart8250, dlab_selects_the_divisor)
+{
+    struct vmf_uart8250 u;
+    vmf_uart8250_init(&u);
+    wr(U8250, &u, VMF_UART8250_LCR, 1, 0x83); /* DLAB, 8N1 */
+    wr(U8250, &u, VMF_UART8250_THR, 1, 0x01); /* DLL: 115200 baud */
+    wr(U8250, &u, VMF_UART8250_IER, 1, 0x00); /* DLM */
+    cr_expect_eq(u.out_len, 0, "a divisor write is not output");
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_THR, 1), 0x01);
+    cr_expect_str_eq(vmf_uart8250_reg_name(&u, 0, true), "DLL");
+    wr(U8250, &u, VMF_UART8250_LCR, 1, 0x03);
+    cr_expect_str_eq(vmf_uart8250_reg_name(&u, 0, true), "THR");
+    cr_expect_str_eq(vmf_uart8250_reg_name(&u, 0, false), "RBR");
+    cr_expect_str_eq(vmf_uart8250_reg_name(&u, 2, true), "FCR");
+    cr_expect_str_eq(vmf_uart8250_reg_name(&u, 5, false), "LSR");
+    wr(U8250, &u, VMF_UART8250_IER, 1, 0xff);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_IER, 1), 0x0f, "IER keeps bits 3:0");
+    wr(U8250, &u, VMF_UART8250_MCR, 1, 0xff);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_MCR, 1), 0x1f);
+    wr(U8250, &u, VMF_UART8250_SCR, 1, 0xa5);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_SCR, 1), 0xa5);
+    cr_expect_eq(rd(U8250, &u, VMF_UART8250_LCR, 1), 0x03);
+}
+
+Test(uart8250, output_past_the_buffer)
+{
+    struct vmf_uart8250 *u = malloc(sizeof(*u));
+    vmf_uart8250_init(u);
+    for (unsigned i = 0; i < VMF_UART8250_OUT_MAX + 5; i++)
+        wr(U8250, u, VMF_UART8250_THR, 1, 'a' + i % 26);
+    cr_expect_eq(u->out_len, VMF_UART8250_OUT_MAX + 5, "every byte counts");
+    cr_expect_eq(strlen(u->out), VMF_UART8250_OUT_MAX - 1, "the buffer keeps the first ones, NUL-terminated");
+    free(u);
+}
+
+Test(uart8250, snapshot_restore_and_reset)
+{
+    struct vmf_uart8250 *u = malloc(sizeof(*u)), *snap = malloc(sizeof(*u)), *fresh = malloc(sizeof(*u));
+    vmf_uart8250_init(u);
+    vmf_uart8250_init(fresh);
+    vmf_uart8250_input(u, "k", 1);
+    wr(U8250, u, VMF_UART8250_THR, 1, 'A');
+    cr_expect_eq(U8250->snapshot_size(u), sizeof(*u));
+    U8250->snapshot(u, snap);
+    wr(U8250, u, VMF_UART8250_THR, 1, 'B');
+    cr_expect_eq(rd(U8250, u, VMF_UART8250_THR, 1), 'k');
+    U8250->restore(u, snap);
+    cr_expect_eq(u->out_len, 1);
+    cr_expect_eq(rd(U8250, u, VMF_UART8250_THR, 1), 'k', "the queue came back too");
+    U8250->reset(u);
+    cr_expect_eq(memcmp(u, fresh, sizeof(*u)), 0, "reset == init, byte for byte");
+    free(fresh);
+    free(snap);
+    free(u);
+}
+
+/* ---- debug-exit ----------------------------------------------------------------------------------- */
+
+Test(debug_exit, status_is_value_shifted_or_one)
+{
+    const vmf_device_ops *D = &vmf_debug_exit_ops;
+    cr_expect_str_eq(D->model, "debug-exit");
+    cr_expect_eq(D->sizes, VMF_DEV_SIZE(1) | VMF_DEV_SIZE(2) | VMF_DEV_SIZE(4));
+    struct vmf_test_exit t;
+    vmf_test_exit_init(&t);
+    cr_expect_eq(rd(D, &t, 0, 1), 0);
+    char msg[80] = "";
+    cr_expect_eq(D->write(&t, 0, 1, 0, msg, sizeof(msg)), VMF_DEV_STOP);
+    cr_expect(t.exited);
+    cr_expect_eq(t.status, 1, "QEMU: (0 << 1) | 1");
+    cr_expect_str_eq(msg, "debug-exit: wrote 0x0, status 1");
+    cr_expect_eq(D->write(&t, 3, 1, 0x1ff, NULL, 0), VMF_DEV_STOP, "any offset; the access width masks the value");
+    cr_expect_eq(t.status, 0x1ff);
+    cr_expect_eq(D->write(&t, 0, 2, 0x10, NULL, 0), VMF_DEV_STOP);
+    cr_expect_eq(t.status, 0x21);
+    cr_expect_eq(D->write(&t, 0, 4, 0x80000001u, NULL, 0), VMF_DEV_STOP);
+    cr_expect_eq(t.status, 3, "the top bit is shifted out of 32 bits");
+}
+
+/* ---- the binding on the x86-64 I/O-port bus ------------------------------------------------------- */
+
+struct xvm {
+    vmf_vm *vm;
+    vmf_vcpu *vcpu;
+};
+
+#define X86_RAM 0x100000u
+
+static void xvm_create(struct xvm *x, const uint8_t *code, size_t len)
+{
+    cr_assert_eq(vmf_vm_create(VMF_ARCH_X86_64, "ports", &x->vm), 0);
+    cr_assert_eq(vmf_vcpu_create(x->vm, &x->vcpu), 0);
+    cr_assert_eq(vmf_ram_add(x->vm, X86_RAM, 0x10000, NULL), 0);
+    cr_assert_eq(vmf_mem_write(x->vm, X86_RAM, code, len), 0);
+    cr_assert_eq(vmf_reg_write(x->vcpu, VMF_X86_REG_RIP, X86_RAM), 0);
+}
+
+Test(bind_ports, uart_and_debug_exit_serve_in_and_out)
+{
+    static const uint8_t code[] = {
+        0x66, 0xba, 0xfd, 0x03, /* mov dx, 0x3fd */
+        0xec,                   /* in al, dx: LSR */
+        0x88, 0xc3,             /* mov bl, al */
+        0x66, 0xba, 0xf8, 0x03, /* mov dx, 0x3f8 */
+        0xb0, 0x4f,             /* mov al, 'O' */
+        0xee,                   /* out dx, al */
+        0xb0, 0x4b,             /* mov al, 'K' */
+        0xee,                   /* out dx, al */
+        0xb0, 0x02,             /* mov al, 2 */
+        0xe6, 0xf6,             /* out 0xf6, al: debug-exit, offset 2 */
+        0xf4,                   /* hlt: not reached */
+    };
+    struct xvm x;
+    xvm_create(&x, code, sizeof(code));
+    struct vmf_uart8250 u;
+    struct vmf_test_exit t;
+    vmf_uart8250_init(&u);
+    vmf_test_exit_init(&t);
+    struct vmf_device_binding bu, bt;
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &bu, "com1", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), 0);
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &bt, "testdev", 0xf4, 0xf7, &vmf_debug_exit_ops, &t), 0);
+    cr_expect_null(bu.res, "no reservation for ports");
+    cr_expect_eq(bu.base, 0x3f8);
+    cr_expect_eq(bu.size, 8);
+    cr_expect_str_eq(vmf_x86_port_owner(x.vm, 0x3fd), "com1");
+    vmf_exit ex;
+    cr_assert_eq(vmf_run(x.vcpu, 1000, &ex), 0);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_STOP, "exit %s", vmf_exit_name(ex.exitcode));
+    cr_expect_str_eq(u.out, "OK");
+    uint64_t rbx = 0;
+    vmf_reg_read(x.vcpu, VMF_X86_REG_RBX, &rbx);
+    cr_expect_eq(rbx & 0xff, 0x60, "IN read LSR");
+    cr_expect(bt.stopped);
+    cr_expect_eq(t.status, 5);
+    cr_expect_str_eq(bt.message, "testdev: debug-exit: wrote 0x2, status 5");
+    vmf_vm_destroy(x.vm);
+}
+
+Test(bind_ports, refused_sizes_and_ranges_stop_with_a_message)
+{
+    static const uint8_t wide[] = {0x66, 0xba, 0xf8, 0x03, 0x66, 0xef, 0xf4}; /* mov dx, 0x3f8; out dx, ax */
+    static const uint8_t past[] = {0x66, 0xba, 0xf6, 0x00, 0xef, 0xf4};       /* mov dx, 0xf6; out dx, eax */
+    struct xvm x;
+    struct vmf_uart8250 u;
+    struct vmf_test_exit t;
+    struct vmf_device_binding b;
+    vmf_exit ex;
+
+    xvm_create(&x, wide, sizeof(wide));
+    vmf_uart8250_init(&u);
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &b, "com1", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), 0);
+    cr_assert_eq(vmf_run(x.vcpu, 1000, &ex), 0);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_ERROR, "exit %s", vmf_exit_name(ex.exitcode));
+    cr_expect_str_eq(b.message, "com1: OUT of 2 bytes at port 0x3f8 not accepted (sizes 1)");
+    cr_expect_eq(u.out_len, 0);
+    vmf_vm_destroy(x.vm);
+
+    xvm_create(&x, past, sizeof(past));
+    vmf_test_exit_init(&t);
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &b, "testdev", 0xf4, 0xf7, &vmf_debug_exit_ops, &t), 0);
+    cr_assert_eq(vmf_run(x.vcpu, 1000, &ex), 0);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_ERROR, "exit %s", vmf_exit_name(ex.exitcode));
+    cr_expect_str_eq(b.message, "testdev: OUT of 4 bytes at port 0xf6 runs past its last port 0xf7");
+    cr_expect_not(t.exited);
+    vmf_vm_destroy(x.vm);
+}
+
+Test(bind_ports, attach_checks_arguments)
+{
+    struct xvm x;
+    static const uint8_t code[] = {0xf4};
+    xvm_create(&x, code, sizeof(code));
+    struct vmf_uart8250 u;
+    vmf_uart8250_init(&u);
+    struct vmf_device_binding b, b2;
+    cr_expect_eq(vmf_device_attach_ports(NULL, &b, "u", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), VMF_EINVAL);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, NULL, "u", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), VMF_EINVAL);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, &b, "u", 0x3f8, 0x3ff, NULL, &u), VMF_EINVAL);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, &b, "u", 0x3f8, 0x3ff, &vmf_uart8250_ops, NULL), VMF_EINVAL);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, &b, "u", 0x3ff, 0x3f8, &vmf_uart8250_ops, &u), VMF_EINVAL);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, &b, "u", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), 0);
+    cr_expect_eq(vmf_device_attach_ports(x.vm, &b2, "v", 0x3f0, 0x3f8, &vmf_uart8250_ops, &u), VMF_EBUSY);
+    vmf_vm_destroy(x.vm);
+    /* an arm64 VM has no I/O ports */
+    struct tvm t;
+    cr_assert_eq(tvm_create(&t, VMF_PATH_FAST), 0);
+    cr_expect_eq(vmf_device_attach_ports(t.vm, &b, "u", 0x3f8, 0x3ff, &vmf_uart8250_ops, &u), VMF_EINVAL);
     tvm_destroy(&t);
 }

@@ -609,7 +609,7 @@ Test(errors, unknown_device_model)
 
 Test(errors, unsupported_arch)
 {
-    expect_err("arch: x86_64\n", 1, 7, "unknown arch 'x86_64' (only arm64 is supported)");
+    expect_err("arch: riscv64\n", 1, 7, "unknown arch 'riscv64' (arm64 or x86-64)");
 }
 
 Test(errors, duplicate_device_name)
