@@ -1,5 +1,6 @@
 # vmfault: the two commands a new user needs.
-#   make demo   install what is missing, build, run a tutorial scenario with --explain and the demo guest
+#   make demo   install what is missing, build, run the AArch64 and x86-64 MMIO tutorials with --explain
+#               and the demo guest
 #   make test   install what is missing, build, run every test suite
 BUILD ?= build
 MAKEFLAGS += --no-print-directory
@@ -19,6 +20,7 @@ build: deps
 
 demo: build
 	$(BUILD)/vmfault run scenarios/tutorial/03-isv0-instructions.yaml --explain
+	$(BUILD)/vmfault run scenarios/tutorial/06-x86-mmio.yaml --explain
 	$(BUILD)/vmfault demo
 
 test: build
