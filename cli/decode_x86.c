@@ -8,38 +8,8 @@
 
 static const char *reg_name(unsigned r, unsigned size, bool high8)
 {
-    static const char *const q[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-    static const char *const d[] = {"eax", "ecx", "edx",  "ebx",  "esp",  "ebp",  "esi",  "edi",
-                                    "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"};
-    static const char *const w[] = {"ax",  "cx",  "dx",   "bx",   "sp",   "bp",   "si",   "di",
-                                    "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"};
-    static const char *const b[] = {"al",  "cl",  "dl",   "bl",   "spl",  "bpl",  "sil",  "dil",
-                                    "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"};
-    static const char *const h[] = {"ah", "ch", "dh", "bh"};
-    static const char *const x[] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
-                                    "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"};
-    static const char *const y[] = {"ymm0", "ymm1", "ymm2",  "ymm3",  "ymm4",  "ymm5",  "ymm6",  "ymm7",
-                                    "ymm8", "ymm9", "ymm10", "ymm11", "ymm12", "ymm13", "ymm14", "ymm15"};
-    if (r == VMF_X86_NO_REG)
-        return "none";
-    if (r == VMF_X86_RIP)
-        return "rip";
-    if (r >= VMF_X86_XMM0 && r < VMF_X86_XMM0 + 16)
-        return size == 32 ? y[r - VMF_X86_XMM0] : x[r - VMF_X86_XMM0];
-    if (r > 15)
-        return "?";
-    if (high8 && r < 4)
-        return h[r];
-    return size == 8 ? q[r] : size == 4 ? d[r] : size == 2 ? w[r] : b[r];
-}
-
-static const char *op_name(unsigned op)
-{
-    static const char *const n[] = {"none",  "mov",     "movsx", "movzx", "alu",   "test",  "unary",
-                                    "shift", "bittest", "xchg",  "push",  "pop",   "movs",  "stos",
-                                    "lods",  "cmps",    "scas",  "other", "setcc", "cmovcc"};
-    return op < sizeof(n) / sizeof(n[0]) ? n[op] : "?";
+    const char *t = vmf_x86_reg_text(r, size, high8);
+    return t ? t : r == VMF_X86_NO_REG ? "none" : "?";
 }
 
 static const char *access_name(unsigned a)
@@ -82,7 +52,8 @@ int cli_decode_x86(const uint8_t *bytes, size_t n, uint64_t pc)
     printf("zero_extend: %s\n", a.zero_extend ? "true" : "false");
     if (a.has_imm)
         printf("immediate: %lld\n", (long long)a.imm);
-    printf("op: %s\n", op_name(a.op));
+    printf("op: %s\n", vmf_x86_op_name(a.op));
+    printf("subop: %s\n", vmf_x86_subop_name(a.subop) ? vmf_x86_subop_name(a.subop) : "none");
     printf("memory_operands: %u\n", a.nmem);
     print_mem("memory", &a.mem[0]);
     if (a.nmem > 1)

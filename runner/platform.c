@@ -723,73 +723,6 @@ int platform_replay_ports(struct runner_session *c, struct dev_slot *slot)
 
 /* ---- --explain of an x86 MMIO fault ---------------------------------------------------------------- */
 
-static const char *x86_gpr_name(unsigned r, unsigned size, bool high8)
-{
-    static const char *const q[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-    static const char *const d[] = {"eax", "ecx", "edx",  "ebx",  "esp",  "ebp",  "esi",  "edi",
-                                    "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"};
-    static const char *const w[] = {"ax",  "cx",  "dx",   "bx",   "sp",   "bp",   "si",   "di",
-                                    "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"};
-    static const char *const b[] = {"al",  "cl",  "dl",   "bl",   "spl",  "bpl",  "sil",  "dil",
-                                    "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"};
-    static const char *const h[] = {"ah", "ch", "dh", "bh"};
-    static const char *const x[] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
-                                    "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"};
-    if (r >= VMF_X86_XMM0 && r < VMF_X86_XMM0 + 16)
-        return x[r - VMF_X86_XMM0];
-    if (r > 15)
-        return NULL;
-    if (high8 && r < 4)
-        return h[r];
-    return size == 8 ? q[r] : size == 4 ? d[r] : size == 2 ? w[r] : b[r];
-}
-
-static const char *x86_op_name(unsigned op)
-{
-    static const char *const n[] = {"none",  "mov",     "movsx", "movzx", "alu",   "test",  "unary",
-                                    "shift", "bittest", "xchg",  "push",  "pop",   "movs",  "stos",
-                                    "lods",  "cmps",    "scas",  "other", "setcc", "cmovcc"};
-    return op < sizeof(n) / sizeof(n[0]) ? n[op] : "?";
-}
-
-static const char *x86_subop_name(unsigned sub)
-{
-    switch (sub) {
-    case VMF_X86_ADD: return "add";
-    case VMF_X86_OR: return "or";
-    case VMF_X86_ADC: return "adc";
-    case VMF_X86_SBB: return "sbb";
-    case VMF_X86_AND: return "and";
-    case VMF_X86_SUB: return "sub";
-    case VMF_X86_XOR: return "xor";
-    case VMF_X86_CMP: return "cmp";
-    case VMF_X86_INC: return "inc";
-    case VMF_X86_DEC: return "dec";
-    case VMF_X86_NOT: return "not";
-    case VMF_X86_NEG: return "neg";
-    case VMF_X86_ROL: return "rol";
-    case VMF_X86_ROR: return "ror";
-    case VMF_X86_RCL: return "rcl";
-    case VMF_X86_RCR: return "rcr";
-    case VMF_X86_SHL: return "shl";
-    case VMF_X86_SHR: return "shr";
-    case VMF_X86_SAR: return "sar";
-    case VMF_X86_SHLD: return "shld";
-    case VMF_X86_SHRD: return "shrd";
-    case VMF_X86_BT: return "bt";
-    case VMF_X86_BTS: return "bts";
-    case VMF_X86_BTR: return "btr";
-    case VMF_X86_BTC: return "btc";
-    case VMF_X86_XCHG: return "xchg";
-    case VMF_X86_CMPXCHG: return "cmpxchg";
-    case VMF_X86_CMPXCHG8B: return "cmpxchg8b";
-    case VMF_X86_CMPXCHG16B: return "cmpxchg16b";
-    case VMF_X86_XADD: return "xadd";
-    default: return NULL;
-    }
-}
-
 void platform_explain_x86_fault(FILE *out, const struct runner_session *c, const vmf_fault *f, unsigned cpu, int device,
                                 size_t n, const char *model)
 {
@@ -813,7 +746,7 @@ void platform_explain_x86_fault(FILE *out, const struct runner_session *c, const
             a->size == 1 ? "" : "s");
     if (a->nmem > 1 && a->mem[1].access != a->access)
         fprintf(out, " then %s of %u", a->mem[1].access == VMF_ACCESS_WRITE ? "write" : "read", a->size);
-    const char *rn = x86_gpr_name(a->reg, a->reg_size, a->reg_high8);
+    const char *rn = vmf_x86_reg_text(a->reg, a->reg_size, a->reg_high8);
     if (rn)
         fprintf(out, "%s %s",
                 a->access == VMF_ACCESS_READ    ? " into"
@@ -828,8 +761,8 @@ void platform_explain_x86_fault(FILE *out, const struct runner_session *c, const
         fprintf(out, ", zero-extended");
     if (a->string)
         fprintf(out, "%s, one element per execution", a->rep || a->repne ? ", rep" : "");
-    const char *sub = x86_subop_name(a->subop);
-    fprintf(out, "  (op %s%s%s)\n", x86_op_name(a->op), sub ? ", subop " : "", sub ? sub : "");
+    const char *sub = vmf_x86_subop_name(a->subop);
+    fprintf(out, "  (op %s%s%s)\n", vmf_x86_op_name(a->op), sub ? ", subop " : "", sub ? sub : "");
     const char *dev = device != TR_NO_DEVICE ? c->names[device] : vmf_reservation_name(f->reservation);
     uint64_t base = device != TR_NO_DEVICE ? c->s->devices[device].base : 0;
     fprintf(out, "  access       %s of %u byte%s at 0x%llx", f->access == VMF_ACCESS_READ ? "read" : "write", f->size,

@@ -216,10 +216,14 @@ Test(cli, decode_x86)
     expect_line(out, "rip_relative: true");
     expect_line(out, "lock: true");
     expect_line(out, "writes_flags: true");
+    expect_line(out, "op: alu");
+    expect_line(out, "subop: add");
     /* rep movsd: two memory operands */
     cr_assert_eq(run("decode --arch x86-64 f3a5", out, sizeof(out)), 0, "%s", out);
     expect_line(out, "memory_operands: 2");
     expect_line(out, "rep: true");
+    expect_line(out, "op: movs");
+    expect_line(out, "subop: none");
     cr_expect_eq(run("decode --arch x86-64 90", out, sizeof(out)), 1, "nop: %s", out);
     cr_expect_not_null(strstr(out, "does not access data memory"), "%s", out);
     cr_expect_eq(run("decode --arch x86-64 0f0b", out, sizeof(out)), 1, "ud2: %s", out);

@@ -191,6 +191,14 @@ typedef struct vmf_x86_access {
  * bytes Zydis cannot decode (or too few bytes); VMF_EINVAL for NULL. */
 int vmf_x86_decode(const uint8_t *bytes, size_t len, vmf_x86_access *out);
 
+/* Names (decoders/x86_names.c): a register at a width in bytes (1 2 4 8; XMM
+ * at 16, YMM at 32; "ah".."bh" with high8; "rip"), NULL for VMF_X86_NO_REG
+ * or an unknown number; an op class ("alu", "?" if unknown); a sub-operation
+ * ("cmpxchg", NULL for VMF_X86_SUB_NONE). */
+const char *vmf_x86_reg_text(unsigned reg, unsigned size, bool high8);
+const char *vmf_x86_op_name(unsigned op);
+const char *vmf_x86_subop_name(unsigned subop);
+
 /* Intel-syntax text ("mov dword ptr [rax+0x4], ecx") for `rip`. */
 int vmf_x86_disasm(const uint8_t *bytes, size_t len, uint64_t rip, char *buf, size_t buflen);
 
