@@ -209,6 +209,40 @@ static memory_fault_result_t replay_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
 
 /* ---- building the VM -------------------------------------------------------------------------------- */
 
+/* The state and ops of a built-in device model, on the memory or the port bus. */
+static int new_model(struct runner_session *c, struct dev_slot *slot, const vmf_device_ops **ops, struct scn_error *err)
+{
+    const struct scenario *s = c->s;
+    const struct scn_device *d = slot->d;
+    slot->state = calloc(1, sizeof(*slot->state));
+    if (!slot->state)
+        return setup_fail(err, s, d->loc, "out of memory");
+    char msg[160] = "";
+    switch (d->model) {
+    case SCN_MODEL_REGFILE:
+        if (vmf_regfile_init(&slot->state->regfile, &d->regfile, msg, sizeof(msg)))
+            return setup_fail(err, s, d->loc, "device %s: %s", d->name, msg);
+        *ops = &vmf_regfile_ops;
+        return 0;
+    case SCN_MODEL_PL011:
+        vmf_pl011_init(&slot->state->pl011);
+        vmf_pl011_input(&slot->state->pl011, d->uart_input, d->uart_input_len);
+        *ops = &vmf_pl011_ops;
+        return 0;
+    case SCN_MODEL_UART8250:
+        vmf_uart8250_init(&slot->state->uart8250);
+        vmf_uart8250_input(&slot->state->uart8250, d->uart_input, d->uart_input_len);
+        *ops = &vmf_uart8250_ops;
+        return 0;
+    case SCN_MODEL_TEST_EXIT:
+    case SCN_MODEL_DEBUG_EXIT:
+        vmf_test_exit_init(&slot->state->test_exit);
+        *ops = d->model == SCN_MODEL_TEST_EXIT ? &vmf_test_exit_ops : &vmf_debug_exit_ops;
+        return 0;
+    default: return setup_fail(err, s, d->loc, "device %s: unknown model %u", d->name, d->model);
+    }
+}
+
 static int add_devices(struct runner_session *c, struct scn_error *err)
 {
     const struct scenario *s = c->s;
@@ -223,28 +257,9 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
             if (c->o->replay) {
                 st = platform_replay_ports(c, slot);
             } else {
-                slot->state = calloc(1, sizeof(*slot->state));
-                if (!slot->state)
-                    return setup_fail(err, s, d->loc, "out of memory");
                 const vmf_device_ops *ops = NULL;
-                char msg[160] = "";
-                switch (d->model) {
-                case SCN_MODEL_REGFILE:
-                    if (vmf_regfile_init(&slot->state->regfile, &d->regfile, msg, sizeof(msg)))
-                        return setup_fail(err, s, d->loc, "device %s: %s", d->name, msg);
-                    ops = &vmf_regfile_ops;
-                    break;
-                case SCN_MODEL_UART8250:
-                    vmf_uart8250_init(&slot->state->uart8250);
-                    vmf_uart8250_input(&slot->state->uart8250, d->uart_input, d->uart_input_len);
-                    ops = &vmf_uart8250_ops;
-                    break;
-                case SCN_MODEL_DEBUG_EXIT:
-                    vmf_test_exit_init(&slot->state->test_exit);
-                    ops = &vmf_debug_exit_ops;
-                    break;
-                default: return setup_fail(err, s, d->loc, "device %s: unknown port model %u", d->name, d->model);
-                }
+                if (new_model(c, slot, &ops, err))
+                    return -1;
                 st = vmf_device_attach_ports(c->vm, &slot->bind, d->name, (uint16_t)d->base,
                                              (uint16_t)(d->base + d->size - 1), ops, slot->state);
             }
@@ -280,28 +295,9 @@ static int add_devices(struct runner_session *c, struct scn_error *err)
                                   d->name, d->handler);
             }
         } else {
-            slot->state = calloc(1, sizeof(*slot->state));
-            if (!slot->state)
-                return setup_fail(err, s, d->loc, "out of memory");
             const vmf_device_ops *ops = NULL;
-            char msg[160] = "";
-            switch (d->model) {
-            case SCN_MODEL_REGFILE:
-                if (vmf_regfile_init(&slot->state->regfile, &d->regfile, msg, sizeof(msg)))
-                    return setup_fail(err, s, d->loc, "device %s: %s", d->name, msg);
-                ops = &vmf_regfile_ops;
-                break;
-            case SCN_MODEL_PL011:
-                vmf_pl011_init(&slot->state->pl011);
-                vmf_pl011_input(&slot->state->pl011, d->uart_input, d->uart_input_len);
-                ops = &vmf_pl011_ops;
-                break;
-            case SCN_MODEL_TEST_EXIT:
-                vmf_test_exit_init(&slot->state->test_exit);
-                ops = &vmf_test_exit_ops;
-                break;
-            default: return setup_fail(err, s, d->loc, "device %s: unknown model %u", d->name, d->model);
-            }
+            if (new_model(c, slot, &ops, err))
+                return -1;
             int st = vmf_device_attach(c->vm, &slot->bind, d->name, d->base, d->size, ops, slot->state);
             if (st)
                 return setup_fail(err, s, d->loc, "device %s: %s", d->name, vmf_vm_last_error(c->vm, NULL));
