@@ -251,13 +251,26 @@ static int parse(const uint8_t *p, size_t n, struct xinsn *x)
     return x->kind;
 }
 
+/* First-byte classes for the code hook's filter: 1 a legacy prefix or REX,
+ * 2 the opcode byte of an intercepted instruction (or 0F, which leads to
+ * several), 0 anything else — most instructions stop at their first byte. */
+#define PFX 1
+#define OPC 2
+static const uint8_t first_byte[256] = {
+    [0x26] = PFX, [0x2e] = PFX, [0x36] = PFX, [0x3e] = PFX, [0x64] = PFX, [0x65] = PFX, [0x66] = PFX, [0x67] = PFX,
+    [0xf0] = PFX, [0xf2] = PFX, [0xf3] = PFX, [0x40] = PFX, [0x41] = PFX, [0x42] = PFX, [0x43] = PFX, [0x44] = PFX,
+    [0x45] = PFX, [0x46] = PFX, [0x47] = PFX, [0x48] = PFX, [0x49] = PFX, [0x4a] = PFX, [0x4b] = PFX, [0x4c] = PFX,
+    [0x4d] = PFX, [0x4e] = PFX, [0x4f] = PFX, [0x0f] = OPC, [0xf4] = OPC, [0xe4] = OPC, [0xe5] = OPC, [0xe6] = OPC,
+    [0xe7] = OPC, [0xec] = OPC, [0xed] = OPC, [0xee] = OPC, [0xef] = OPC, [0x6c] = OPC, [0x6d] = OPC, [0x6e] = OPC,
+    [0x6f] = OPC,
+};
+
 int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len)
 {
-    /* the common case first: no prefix and an opcode that is none of them */
-    uint8_t b = p[0];
-    if (b != 0x0f && b != 0xf4 && (b & 0xf0) != 0xe0 && (b & 0xfc) != 0x6c && b != 0x66 && b != 0x67 && b != 0xf3 &&
-        b != 0xf2 && (b & 0xf0) != 0x40 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x26 && b != 0x64 && b != 0x65 &&
-        b != 0xf0)
+    size_t i = 0;
+    while (i < n && first_byte[p[i]] == PFX)
+        i++;
+    if (i >= n || first_byte[p[i]] != OPC)
         return XK_NONE;
     struct xinsn x;
     if (!parse(p, n, &x) || (exact && x.len != n))
