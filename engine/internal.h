@@ -178,6 +178,7 @@ struct vmf_vcpu_impl {
     bool bpt_skip; /* the run started on the breakpoint: execute it once */
     uint8_t stop;  /* enum stop_reason */
     bool stop_requested;
+    uint8_t suspend_how; /* vmf_vcpu_request_suspend: the SUSPENDED exit to leave with, 0 none */
     bool in_run;
     int intno;
     struct {

@@ -468,6 +468,13 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             goto out;
     }
     for (;;) {
+        if (v->suspend_how) { /* vmf_vcpu_request_suspend */
+            exit->exitcode = VMF_EXIT_SUSPENDED;
+            exit->u.suspended.how = v->suspend_how;
+            v->suspend_how = 0;
+            v->stop_requested = false;
+            break;
+        }
         if (v->stop_requested) {
             v->stop_requested = false;
             exit->exitcode = VMF_EXIT_STOP;

@@ -152,6 +152,7 @@ int vmf_snapshot_restore(vmf_vm *vm, const vmf_snapshot *s)
         v->fault_pending = false;
         v->fl.active = false;
         v->stop_requested = false;
+        v->suspend_how = 0;
         v->excl_watch = false; /* a restore clears the exclusive monitor, like an exception return */
     }
     memcpy(vm->impl->irq_levels, s->irq_levels, sizeof(s->irq_levels));

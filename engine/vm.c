@@ -282,6 +282,16 @@ void vmf_vcpu_request_stop(vmf_vcpu *vcpu)
         vcpu->impl->limit = vcpu->impl->icount; /* the code hook stops at the next instruction */
 }
 
+int vmf_vcpu_request_suspend(vmf_vcpu *vcpu, int how)
+{
+    if (!vcpu || !vcpu->impl || how < VMF_SUSPEND_POWEROFF || how > VMF_SUSPEND_TRIPLE_FAULT)
+        return VMF_EINVAL;
+    vcpu->impl->suspend_how = (uint8_t)how;
+    if (vcpu->impl->in_run)
+        vcpu->impl->limit = vcpu->impl->icount; /* the code hook stops at the next instruction */
+    return VMF_OK;
+}
+
 int vmf_vcpu_set_breakpoint(vmf_vcpu *vcpu, uint64_t pc)
 {
     if (!vcpu || !vcpu->impl)

@@ -1461,3 +1461,39 @@ Test(x86_exits_run, snapshot_restores_msrs)
     vmf_snapshot_free(snap);
     xvm_close(&t);
 }
+
+/* ---- vmf_vcpu_request_suspend: a device resets or powers off the machine ---------------------- */
+
+static int suspend_out(vmf_vcpu *vcpu, uint16_t port, unsigned bytes, uint32_t value, void *cookie)
+{
+    (void)port;
+    (void)bytes;
+    (void)cookie;
+    /* 0xcf9 with RST_CPU: reset; anything else: power off */
+    return vmf_vcpu_request_suspend(vcpu, value & 4 ? VMF_SUSPEND_RESET : VMF_SUSPEND_POWEROFF) ? VMF_X86_ERROR
+                                                                                                : VMF_X86_HANDLED;
+}
+
+Test(x86_exits_misc, request_suspend_from_a_port_handler)
+{
+    /* mov al, 6; out 0xf0, al; mov ecx, 1; hlt */
+    static const uint8_t code[] = {0xb0, 0x06, 0xe6, 0xf0, 0xb9, 0x01, 0x00, 0x00, 0x00, 0xf4};
+    struct xvm t;
+    xvm_open(&t, code, sizeof(code));
+    cr_assert_eq(vmf_x86_add_ports(t.vm, 0xf0, 0xf0, NULL, suspend_out, NULL, "power"), 0);
+    W(&t, RCX, 0);
+    vmf_exit ex = run(&t);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_SUSPENDED, "%s", vmf_exit_name(ex.exitcode));
+    cr_expect_eq(ex.u.suspended.how, VMF_SUSPEND_RESET);
+    cr_expect_eq(R(&t, VMF_X86_REG_RIP), CODE + 4, "the OUT completed, nothing after it ran");
+    cr_expect_eq(R(&t, RCX), 0);
+    cr_expect_eq(ex.icount, 2);
+    /* the request is consumed: running again goes on with the next instruction */
+    ex = run(&t);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_HLT, "%s", vmf_exit_name(ex.exitcode));
+    cr_expect_eq(R(&t, RCX), 1);
+    cr_expect_eq(vmf_vcpu_request_suspend(t.c, 0), VMF_EINVAL);
+    cr_expect_eq(vmf_vcpu_request_suspend(t.c, 99), VMF_EINVAL);
+    cr_expect_eq(vmf_vcpu_request_suspend(NULL, VMF_SUSPEND_RESET), VMF_EINVAL);
+    xvm_close(&t);
+}

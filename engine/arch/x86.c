@@ -916,6 +916,13 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     x86_exit_resumed(vcpu);
     for (;;) {
+        if (v->suspend_how) { /* vmf_vcpu_request_suspend */
+            exit->exitcode = VMF_EXIT_SUSPENDED;
+            exit->u.suspended.how = v->suspend_how;
+            v->suspend_how = 0;
+            v->stop_requested = false;
+            break;
+        }
         if (v->stop_requested) {
             v->stop_requested = false;
             exit->exitcode = VMF_EXIT_STOP;

@@ -206,6 +206,13 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit);
  * a fault handler of that vCPU). */
 void vmf_vcpu_request_stop(vmf_vcpu *vcpu);
 
+/* End the vCPU's run with a SUSPENDED exit of kind `how` (enum
+ * vmf_suspend_how) at the next instruction boundary: the access or exit being
+ * handled completes first.  What a device that resets or powers off the
+ * machine calls (bhyve's vm_suspend): an x86 reset-control register at 0xCF9,
+ * an ACPI sleep register.  Callable from any handler.  VMF_EINVAL for a bad how. */
+int vmf_vcpu_request_suspend(vmf_vcpu *vcpu, int how);
+
 /* ---- interrupt lines ------------------------------------------------------------
  * Lines 0..VMF_IRQ_LINES-1 are wires into whatever interrupt controller model
  * listens (the sink).  The engine only keeps their levels and reports edges;
