@@ -94,6 +94,15 @@ static memory_fault_result_t device_fault(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t p
             vmf_vcpu_request_stop(vcpu);
         }
         return FAULT_HANDLED;
+    case VMF_DEV_RESET:
+    case VMF_DEV_POWEROFF:
+        /* The access completes; the run ends with a SUSPENDED exit at the next boundary. */
+        if (read)
+            set_vcpu_fault_data(vcpu, value);
+        advance_vcpu_fault(vcpu);
+        set_message(b, msg[0] ? msg : r == VMF_DEV_RESET ? "reset" : "power off");
+        vmf_vcpu_request_suspend(vcpu, r == VMF_DEV_RESET ? VMF_SUSPEND_RESET : VMF_SUSPEND_POWEROFF);
+        return FAULT_HANDLED;
     case VMF_DEV_ERROR: set_message(b, msg[0] ? msg : "device error"); return FAULT_ERROR;
     default:
         snprintf(b->message, sizeof(b->message), "%s: model %s returned %d for the %s of %zu bytes at offset 0x%llx",
@@ -162,6 +171,12 @@ static int port_result(struct vmf_device_binding *b, vmf_vcpu *vcpu, int r, cons
         b->stopped = true;
         set_message(b, msg[0] ? msg : "stop requested");
         vmf_vcpu_request_stop(vcpu);
+        return VMF_X86_HANDLED;
+    case VMF_DEV_RESET:
+    case VMF_DEV_POWEROFF:
+        /* The access completes; the run ends with a SUSPENDED exit before the next instruction. */
+        set_message(b, msg[0] ? msg : r == VMF_DEV_RESET ? "reset" : "power off");
+        vmf_vcpu_request_suspend(vcpu, r == VMF_DEV_RESET ? VMF_SUSPEND_RESET : VMF_SUSPEND_POWEROFF);
         return VMF_X86_HANDLED;
     case VMF_DEV_ERROR: set_message(b, msg[0] ? msg : "device error"); return VMF_X86_ERROR;
     default:

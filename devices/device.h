@@ -17,9 +17,11 @@
 
 /* What a device access did. */
 enum vmf_dev_result {
-    VMF_DEV_OK = 0,    /* done */
-    VMF_DEV_ERROR = 1, /* the access is an error (policy "error"): the run stops with a message */
-    VMF_DEV_STOP = 2,  /* the access is done but the run must stop (policy "stop", test-exit) */
+    VMF_DEV_OK = 0,       /* done */
+    VMF_DEV_ERROR = 1,    /* the access is an error (policy "error"): the run stops with a message */
+    VMF_DEV_STOP = 2,     /* the access is done but the run must stop (policy "stop", test-exit) */
+    VMF_DEV_RESET = 3,    /* the access is done and the machine resets: a SUSPENDED exit, how RESET */
+    VMF_DEV_POWEROFF = 4, /* the access is done and the machine powers off: SUSPENDED, how POWEROFF */
 };
 
 /* Access sizes as a bit set: bit n set = 2^n bytes accepted. */
@@ -30,7 +32,7 @@ typedef struct vmf_device_ops {
     uint8_t sizes;     /* VMF_DEV_SIZE(1) | VMF_DEV_SIZE(4) ... */
     bool unaligned;    /* accepts accesses not aligned to their size */
     /* value: low `size` bytes; *value for reads must be written on VMF_DEV_OK/STOP.
-     * msg (may be NULL) receives a one-line reason on ERROR/STOP. */
+     * msg (may be NULL) receives a one-line reason on ERROR/STOP/RESET/POWEROFF. */
     int (*read)(void *dev, uint64_t offset, unsigned size, uint64_t *value, char *msg, size_t msglen);
     int (*write)(void *dev, uint64_t offset, unsigned size, uint64_t value, char *msg, size_t msglen);
     void (*reset)(void *dev);

@@ -365,9 +365,11 @@ static void port_handler_text(const struct runner_session *c, int device, uint16
         for (size_t i = 0; i < d->regfile.nregs && !reg; i++)
             if (off - d->regfile.regs[i].offset < d->regfile.regs[i].size && d->regfile.regs[i].name[0])
                 reg = d->regfile.regs[i].name;
-    const char *model = d->model == SCN_MODEL_UART8250     ? "uart8250"
-                        : d->model == SCN_MODEL_DEBUG_EXIT ? "debug-exit"
-                                                           : "regfile";
+    const char *model = d->model == SCN_MODEL_UART8250        ? "uart8250"
+                        : d->model == SCN_MODEL_DEBUG_EXIT    ? "debug-exit"
+                        : d->model == SCN_MODEL_RESET_CONTROL ? "reset-control"
+                        : d->model == SCN_MODEL_ACPI_PM       ? "acpi-pm"
+                                                              : "regfile";
     if (reg)
         snprintf(buf, len, "%s model (%s, %s at offset %llu)", model, d->name, reg, (unsigned long long)off);
     else
@@ -437,6 +439,16 @@ static void explain_inout(FILE *out, const struct runner_session *c, const vmf_e
         return;
     }
     const struct scn_device *d = &c->s->devices[e->device];
+    if (!in && !c->o->replay && c->dev[e->device].state &&
+        ((d->model == SCN_MODEL_RESET_CONTROL && (e->data & 4)) ||
+         (d->model == SCN_MODEL_ACPI_PM && (e->data & 0x2000) && !(e->data & 0x1c00)))) {
+        fprintf(out, ": the VMM's %s %s: the run ends with a SUSPENDED exit (%s), as bhyve's vm_suspend would.\n",
+                handler,
+                d->model == SCN_MODEL_RESET_CONTROL ? "sees RST_CPU set and resets the machine"
+                                                    : "sees SLP_EN with sleep type 0 (S5) and powers it off",
+                d->model == SCN_MODEL_RESET_CONTROL ? "reset" : "poweroff");
+        return;
+    }
     if (!in && d->model == SCN_MODEL_DEBUG_EXIT && !c->o->replay) {
         fprintf(out,
                 ": the VMM's %s ends the run the way QEMU's isa-debug-exit does, with status (0x%llx << 1) | 1 = "
@@ -701,6 +713,10 @@ static int replay_port(struct dev_slot *slot, vmf_vcpu *vcpu, uint16_t port, uns
         c->replay_status = next->status;
         vmf_vcpu_request_stop(vcpu);
     }
+    /* and one that reset or powered the machine off (reset-control, acpi-pm) */
+    if (next && next->kind == TR_EXIT && (next->reason == TR_EXIT_RESET || next->reason == TR_EXIT_POWEROFF) &&
+        next->t == e->t)
+        vmf_vcpu_request_suspend(vcpu, next->reason == TR_EXIT_RESET ? VMF_SUSPEND_RESET : VMF_SUSPEND_POWEROFF);
     return e->result;
 }
 

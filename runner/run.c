@@ -52,8 +52,8 @@ static const char *sas_name(unsigned sas)
 
 static const char *model_name(const struct runner_session *c, int device)
 {
-    static const char *const names[] = {"?",       "regfile", "pl011",    "test-exit",
-                                        "handler", "gicv2",   "uart8250", "debug-exit"};
+    static const char *const names[] = {"?",     "regfile",  "pl011",      "test-exit",     "handler",
+                                        "gicv2", "uart8250", "debug-exit", "reset-control", "acpi-pm"};
     if (c->o->replay)
         return "served from the trace";
     if (device == TR_NO_DEVICE)
@@ -233,6 +233,11 @@ static int new_model(struct runner_session *c, struct dev_slot *slot, const vmf_
         vmf_uart8250_init(&slot->state->uart8250);
         vmf_uart8250_input(&slot->state->uart8250, d->uart_input, d->uart_input_len);
         *ops = &vmf_uart8250_ops;
+        return 0;
+    case SCN_MODEL_RESET_CONTROL:
+    case SCN_MODEL_ACPI_PM:
+        vmf_pc_power_init(&slot->state->power);
+        *ops = d->model == SCN_MODEL_RESET_CONTROL ? &vmf_reset_control_ops : &vmf_acpi_pm_ops;
         return 0;
     case SCN_MODEL_TEST_EXIT:
     case SCN_MODEL_DEBUG_EXIT:
@@ -824,6 +829,8 @@ static void state_span(const struct dev_slot *slot, size_t *off, size_t *len)
     case SCN_MODEL_GICV2: *len = sizeof(struct vmf_gicv2); break;
     case SCN_MODEL_TEST_EXIT:
     case SCN_MODEL_DEBUG_EXIT: *len = sizeof(struct vmf_test_exit); break;
+    case SCN_MODEL_RESET_CONTROL:
+    case SCN_MODEL_ACPI_PM: *len = sizeof(struct vmf_pc_power); break;
     default: break;
     }
 }

@@ -45,8 +45,10 @@ enum scn_model {
     SCN_MODEL_HANDLER = 4, /* a handler a C program registers by name (runner API) */
     SCN_MODEL_GICV2 = 5,   /* the GICv2: base = distributor, cpu_base = CPU interface */
     /* x86-64 I/O-port models (x86.ports; regfile serves ports too) */
-    SCN_MODEL_UART8250 = 6,   /* a 16550-lite: THR collects output, LSR reads THRE|TEMT */
-    SCN_MODEL_DEBUG_EXIT = 7, /* QEMU isa-debug-exit: OUT v ends the run with status (v << 1) | 1 */
+    SCN_MODEL_UART8250 = 6,      /* a 16550-lite: THR collects output, LSR reads THRE|TEMT */
+    SCN_MODEL_DEBUG_EXIT = 7,    /* QEMU isa-debug-exit: OUT v ends the run with status (v << 1) | 1 */
+    SCN_MODEL_RESET_CONTROL = 8, /* the reset control register (0xCF9): RST_CPU resets the machine */
+    SCN_MODEL_ACPI_PM = 9,       /* ACPI PM1a_CNT (QEMU: 0x604): SLP_EN with S5 powers off */
 };
 
 /* Architectures (the values of enum vmf_arch). */

@@ -2211,8 +2211,9 @@ enum { P_NAME, P_MODEL, P_FIRST, P_LAST, P_REGISTERS, P_UNLISTED, P_INPUT, P_NKE
 static int apply_port(struct ctx *c, const struct ynode *n, size_t idx)
 {
     static const char *const keys[] = {"name", "model", "first", "last", "registers", "unlisted", "input"};
-    static const char *const models[] = {"regfile", "uart8250", "debug-exit"};
-    static const uint8_t model_of[] = {SCN_MODEL_REGFILE, SCN_MODEL_UART8250, SCN_MODEL_DEBUG_EXIT};
+    static const char *const models[] = {"regfile", "uart8250", "debug-exit", "reset-control", "acpi-pm"};
+    static const uint8_t model_of[] = {SCN_MODEL_REGFILE, SCN_MODEL_UART8250, SCN_MODEL_DEBUG_EXIT,
+                                       SCN_MODEL_RESET_CONTROL, SCN_MODEL_ACPI_PM};
     static const char *const policies[] = {"zero", "error", "stop"};
     char where[48];
     struct fields f;
@@ -2244,7 +2245,8 @@ static int apply_port(struct ctx *c, const struct ynode *n, size_t idx)
                            scn_loc_str(s, s->devices[i].loc, at, sizeof at));
         }
     size_t model;
-    if (get_enum(c, f.v[P_MODEL], "model", "port device model", models, 3, "regfile, uart8250 or debug-exit", &model))
+    if (get_enum(c, f.v[P_MODEL], "model", "port device model", models, 5,
+                 "regfile, uart8250, debug-exit, reset-control or acpi-pm", &model))
         return -1;
     d->model = model_of[model];
     if ((f.v[P_REGISTERS] || f.v[P_UNLISTED]) && d->model != SCN_MODEL_REGFILE)
@@ -2261,8 +2263,13 @@ static int apply_port(struct ctx *c, const struct ynode *n, size_t idx)
         if (last < first)
             return fail_at(c, f.v[P_LAST], "'last' (0x%" PRIx64 ") is below 'first' (0x%" PRIx64 ")", last, first);
     } else {
-        /* a 16550's eight registers; QEMU's isa-debug-exit,iosize=4; a regfile: its registers */
-        last = d->model == SCN_MODEL_UART8250 ? first + 7 : d->model == SCN_MODEL_DEBUG_EXIT ? first + 3 : 0xffff;
+        /* a 16550's eight registers; QEMU's isa-debug-exit,iosize=4; one byte of reset control;
+         * the 2-byte PM1a_CNT; a regfile: its registers */
+        last = d->model == SCN_MODEL_UART8250        ? first + 7
+               : d->model == SCN_MODEL_DEBUG_EXIT    ? first + 3
+               : d->model == SCN_MODEL_RESET_CONTROL ? first
+               : d->model == SCN_MODEL_ACPI_PM       ? first + 1
+                                                     : 0xffff;
         if (last > 0xffff)
             return fail_at(c, f.v[P_FIRST], "%s at port 0x%" PRIx64 " runs past port 0xffff", models[model], first);
     }

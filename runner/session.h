@@ -6,6 +6,7 @@
 #include "devices/pl011.h"
 #include "devices/regfile.h"
 #include "devices/sel4vm_demo.h"
+#include "devices/pc_power.h"
 #include "devices/test_exit.h"
 #include "devices/uart8250.h"
 #include "irq_models/gicv2.h"
@@ -26,6 +27,7 @@ struct dev_slot {
         struct vmf_pl011 pl011;
         struct vmf_test_exit test_exit; /* test-exit, debug-exit */
         struct vmf_uart8250 uart8250;
+        struct vmf_pc_power power; /* reset-control, acpi-pm */
         struct demo_dev demo;
         struct vmf_gicv2 gic;
     } * state;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devices/bind.h"
+#include "devices/pc_power.h"
 #include "devices/pl011.h"
 #include "devices/regfile.h"
 #include "devices/test_exit.h"
@@ -1198,6 +1199,48 @@ Test(debug_exit, status_is_value_shifted_or_one)
     cr_expect_eq(t.status, 3, "the top bit is shifted out of 32 bits");
 }
 
+Test(pc_power, reset_control)
+{
+    const vmf_device_ops *D = &vmf_reset_control_ops;
+    cr_expect_str_eq(D->model, "reset-control");
+    cr_expect_eq(D->sizes, VMF_DEV_SIZE(1));
+    struct vmf_pc_power p;
+    vmf_pc_power_init(&p);
+    cr_expect_eq(rd(D, &p, 0, 1), 0);
+    char msg[80] = "";
+    cr_expect_eq(D->write(&p, 0, 1, 0x02, msg, sizeof(msg)), VMF_DEV_OK, "SYS_RST alone only arms the kind");
+    cr_expect_eq(rd(D, &p, 0, 1), 0x02);
+    cr_expect_eq(p.requested, 0);
+    cr_expect_eq(D->write(&p, 0, 1, 0x06, msg, sizeof(msg)), VMF_DEV_RESET);
+    cr_expect_eq(p.requested, VMF_DEV_RESET);
+    cr_expect_str_eq(msg, "reset-control: 0x06 written, hard reset");
+    cr_expect_eq(rd(D, &p, 0, 1), 0x02, "RST_CPU does not read back");
+    cr_expect_eq(D->write(&p, 0, 1, 0x04, msg, sizeof(msg)), VMF_DEV_RESET);
+    cr_expect_str_eq(msg, "reset-control: 0x04 written, soft reset");
+}
+
+Test(pc_power, acpi_pm1a_control)
+{
+    const vmf_device_ops *D = &vmf_acpi_pm_ops;
+    cr_expect_str_eq(D->model, "acpi-pm");
+    struct vmf_pc_power p;
+    vmf_pc_power_init(&p);
+    char msg[96] = "";
+    cr_expect_eq(D->write(&p, 0, 2, 0x0001, msg, sizeof(msg)), VMF_DEV_OK, "SCI_EN: stored");
+    cr_expect_eq(rd(D, &p, 0, 2), 0x0001);
+    cr_expect_eq(D->write(&p, 0, 2, 0x1401, msg, sizeof(msg)), VMF_DEV_OK, "a sleep type without SLP_EN");
+    cr_expect_eq(rd(D, &p, 1, 1), 0x14, "byte 1 alone");
+    cr_expect_eq(D->write(&p, 0, 2, 0x2000 | (1u << 10), msg, sizeof(msg)), VMF_DEV_ERROR, "S1 is not modelled");
+    cr_expect_str_eq(msg, "acpi-pm: sleep type 1 requested; only S5 (soft off, SLP_TYP 0) is modelled");
+    cr_expect_eq(p.requested, 0);
+    cr_expect_eq(D->write(&p, 0, 2, 0x2000, msg, sizeof(msg)), VMF_DEV_POWEROFF);
+    cr_expect_eq(p.requested, VMF_DEV_POWEROFF);
+    cr_expect_eq(rd(D, &p, 0, 2) & 0x2000, 0, "SLP_EN is write-only");
+    /* the high byte alone, as a byte-wide write */
+    vmf_pc_power_init(&p);
+    cr_expect_eq(D->write(&p, 1, 1, 0x20, msg, sizeof(msg)), VMF_DEV_POWEROFF);
+}
+
 /* ---- the binding on the x86-64 I/O-port bus ------------------------------------------------------- */
 
 struct xvm {
@@ -1254,6 +1297,39 @@ Test(bind_ports, uart_and_debug_exit_serve_in_and_out)
     cr_expect(bt.stopped);
     cr_expect_eq(t.status, 5);
     cr_expect_str_eq(bt.message, "testdev: debug-exit: wrote 0x2, status 5");
+    vmf_vm_destroy(x.vm);
+}
+
+Test(bind_ports, reset_and_poweroff_end_the_run_suspended)
+{
+    static const uint8_t code[] = {
+        0x66, 0xba, 0xf9, 0x0c, /* mov dx, 0xcf9 */
+        0xb0, 0x06,             /* mov al, 6 */
+        0xee,                   /* out dx, al: RST_CPU */
+        0x66, 0xba, 0x04, 0x06, /* mov dx, 0x604 */
+        0x66, 0xb8, 0x00, 0x20, /* mov ax, 0x2000 */
+        0x66, 0xef,             /* out dx, ax: SLP_EN, S5 */
+        0xf4,                   /* hlt: not reached */
+    };
+    struct xvm x;
+    xvm_create(&x, code, sizeof(code));
+    struct vmf_pc_power r, p;
+    vmf_pc_power_init(&r);
+    vmf_pc_power_init(&p);
+    struct vmf_device_binding br, bp;
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &br, "rcr", 0xcf9, 0xcf9, &vmf_reset_control_ops, &r), 0);
+    cr_assert_eq(vmf_device_attach_ports(x.vm, &bp, "pm", 0x604, 0x605, &vmf_acpi_pm_ops, &p), 0);
+    vmf_exit ex;
+    cr_assert_eq(vmf_run(x.vcpu, 1000, &ex), 0);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_SUSPENDED, "exit %s", vmf_exit_name(ex.exitcode));
+    cr_expect_eq(ex.u.suspended.how, VMF_SUSPEND_RESET);
+    cr_expect_str_eq(br.message, "rcr: reset-control: 0x06 written, hard reset");
+    cr_assert_eq(vmf_run(x.vcpu, 1000, &ex), 0);
+    cr_expect_eq(ex.exitcode, VMF_EXIT_SUSPENDED, "exit %s", vmf_exit_name(ex.exitcode));
+    cr_expect_eq(ex.u.suspended.how, VMF_SUSPEND_POWEROFF);
+    uint64_t rip = 0;
+    vmf_reg_read(x.vcpu, VMF_X86_REG_RIP, &rip);
+    cr_expect_eq(rip, X86_RAM + 17, "the OUT completed; the HLT did not run");
     vmf_vm_destroy(x.vm);
 }
 

@@ -451,7 +451,7 @@ Test(runner, x86_loader_errors_name_file_line_and_column)
     load_err(XB "x86:\n  bogus: 1\n", 5, 3, "unknown key 'bogus' in x86");
     /* x86.ports */
     load_err(XB "x86:\n  ports: [{name: a, model: pl011, first: 0x3f8}]\n", 5, 28,
-             "unknown port device model 'pl011' (regfile, uart8250 or debug-exit)");
+             "unknown port device model 'pl011' (regfile, uart8250, debug-exit, reset-control or acpi-pm)");
     load_err(XB "x86:\n  ports: [{name: a, model: uart8250, first: 0x10000}]\n", 5, 45,
              "'first' must be between 0 and 65535");
     load_err(XB "x86:\n  ports:\n    - {name: a, model: uart8250, first: 0x3f8}\n"
