@@ -200,6 +200,7 @@ int fault_dispatch(vmf_vcpu *vcpu, vm_memory_reservation_t *res, struct beat *b,
     if (vcpu->vm->impl->arch == VMF_ARCH_X86_64) {
         f->x86 = fl->xacc;
         memcpy(f->insn_bytes, fl->xbytes, sizeof(f->insn_bytes));
+        f->ept_qual = (f->access == VMF_ACCESS_WRITE ? 0x2u : 0x1u) | 0x80u | 0x100u;
     } else {
         f->insn = fl->acc;
     }

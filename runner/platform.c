@@ -753,8 +753,10 @@ void platform_explain_x86_fault(FILE *out, const struct runner_session *c, const
         fprintf(out, "%s%02x", i ? " " : "", f->insn_bytes[i]);
     fprintf(out, ", %u byte%s)\n", len, len == 1 ? "" : "s");
     fprintf(out,
-            "  exit         EPT violation, %s at 0x%llx: no size or register in it; the VMM decodes the bytes at RIP\n",
-            f->access == VMF_ACCESS_READ ? "read" : "write", (unsigned long long)f->addr);
+            "  exit         EPT violation, %s at 0x%llx, exit qualification 0x%x (%s, GPA not mapped, linear "
+            "address valid): no size or register in it; the VMM decodes the bytes at RIP\n",
+            f->access == VMF_ACCESS_READ ? "read" : "write", (unsigned long long)f->addr, f->ept_qual,
+            f->access == VMF_ACCESS_READ ? "bit 0 data read" : "bit 1 data write");
     const char *acc = a->access == VMF_ACCESS_READ    ? "read"
                       : a->access == VMF_ACCESS_WRITE ? "write"
                                                       : "read-modify-write";

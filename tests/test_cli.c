@@ -261,6 +261,9 @@ Test(cli, x86_run_explain_record_replay)
     snprintf(args, sizeof(args), "run %s/tutorial/06-x86-mmio.yaml --explain", scenario_dir());
     cr_assert_eq(run(args, out, sizeof(out)), 0, "%s", out);
     expect_line(out, "  instruction  0x100007: or dword ptr [rbx+0x4], 0x1  (83 4b 04 01, 4 bytes)");
+    cr_expect_not_null(strstr(out, "  exit         EPT violation, write at 0xfeb00004, exit qualification 0x182 (bit 1 "
+                                   "data write, GPA not mapped, linear address valid)"),
+                       "%s", out);
     expect_line(out, "  decoded      or: read-modify-write of 4 bytes with immediate 0x1  (op alu, subop or)");
     expect_line(out, "  access       write of 4 bytes at 0xfeb00004 = sensor+0x4, access 2 of 2 of this instruction");
     cr_expect_not_null(strstr(out, "HLT with RFLAGS.IF=0: interrupts are masked"), "%s", out);

@@ -1497,3 +1497,43 @@ Test(x86_exits_misc, request_suspend_from_a_port_handler)
     cr_expect_eq(vmf_vcpu_request_suspend(NULL, VMF_SUSPEND_RESET), VMF_EINVAL);
     xvm_close(&t);
 }
+
+/* ---- the EPT-violation exit qualification an MMIO fault carries ------------------------------------ */
+
+static uint32_t quals[4];
+static unsigned nquals;
+
+static memory_fault_result_t qual_handler(vm_t *vm, vm_vcpu_t *vcpu, uintptr_t paddr, size_t len, void *cookie)
+{
+    (void)vm;
+    (void)paddr;
+    (void)len;
+    (void)cookie;
+    const vmf_fault *f = vmf_vcpu_fault(vcpu);
+    if (nquals < NELEM(quals))
+        quals[nquals++] = f->ept_qual;
+    if (nquals == 3)
+        return FAULT_UNHANDLED; /* the third access leaves vmf_run as INST_EMUL */
+    set_vcpu_fault_data(vcpu, 0);
+    advance_vcpu_fault(vcpu);
+    return FAULT_HANDLED;
+}
+
+Test(x86_exits_misc, ept_qualification)
+{
+    /* mov rbx, 0x40000; add [rbx], eax (read then write); mov [rbx], ecx */
+    static const uint8_t code[] = {0x48, 0xc7, 0xc3, 0x00, 0x00, 0x04, 0x00, 0x01, 0x03, 0x89, 0x0b};
+    struct xvm t;
+    xvm_open(&t, code, sizeof(code));
+    nquals = 0;
+    cr_assert_not_null(vm_reserve_memory_at(t.vm, 0x40000, 0x1000, qual_handler, NULL));
+    vmf_exit ex = run(&t);
+    cr_assert_eq(ex.exitcode, VMF_EXIT_INST_EMUL, "%s", vmf_exit_name(ex.exitcode));
+    cr_assert_eq(nquals, 3);
+    cr_expect_eq(quals[0], 0x181, "read: bit 0, linear address valid and translated (bits 7, 8)");
+    cr_expect_eq(quals[1], 0x182, "write: bit 1");
+    cr_expect_eq(quals[2], 0x182);
+    cr_expect_eq(ex.u.inst_emul.ept_qual, 0x182);
+    cr_expect_eq(ex.u.inst_emul.access, VMF_ACCESS_WRITE);
+    xvm_close(&t);
+}

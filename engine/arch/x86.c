@@ -733,6 +733,7 @@ static void fill_inst_emul(vmf_vcpu *vcpu, vmf_exit *exit)
     exit->u.inst_emul.access = f->access;
     exit->u.inst_emul.data = f->data;
     exit->u.inst_emul.x86 = f->x86;
+    exit->u.inst_emul.ept_qual = f->ept_qual;
 }
 
 /* Put back what the abandoned in-flight instruction changed all the same

@@ -40,6 +40,11 @@ typedef struct vmf_fault {
     vmf_arm64_access insn; /* decoded instruction (AArch64; always filled by the engine) */
     vmf_x86_access x86;    /* decoded instruction (x86-64; always filled by the engine) */
     uint8_t insn_bytes[15]; /* x86-64: the instruction's bytes (x86.length of them) */
+    /* x86-64: the exit qualification of the EPT violation (SDM "Exit Qualification for EPT
+     * Violations"): bit 0 data read, 1 data write, 2 instruction fetch, 3-5 the GPA's
+     * permissions (0: not mapped at all), 7 a guest linear address is valid, 8 the access
+     * was to that linear address (not a page walk) — 0x181 for an MMIO read, 0x182 a write. */
+    uint32_t ept_qual;
 } vmf_fault;
 
 /* The vCPU's current fault, or NULL when none is pending. */

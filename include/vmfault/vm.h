@@ -148,6 +148,7 @@ typedef struct vmf_exit {
             uint32_t esr;          /* ESR_EL2 a real CPU reports (AArch64) */
             vmf_arm64_access insn; /* the decoded instruction (AArch64) */
             vmf_x86_access x86;    /* the decoded instruction (x86-64) */
+            uint32_t ept_qual;     /* the EPT-violation exit qualification (x86-64; fault.h) */
         } inst_emul;
         struct {
             uint64_t gpa;
