@@ -248,6 +248,31 @@ static const uint8_t *code_bytes(struct vmf_vcpu_impl *v, uint64_t pc, uint32_t 
     return NULL;
 }
 
+/* RCL/RCR with a memory operand (C0 C1 D0-D3 /2 /3, mod != 3) and SETcc
+ * m8 (0F 90-9F, mod != 3).  Unicorn computes the flags into its CC_SRC before
+ * the access (QEMU's gen_rotc_rm_T1, and gen_prepare_cc's slow paths for
+ * O, BE, P, L, LE, and S and Z at the start of a block), and RCL/RCR's helper
+ * writes the new flags there before the store; an abort in a callback
+ * restores Unicorn's lazy CC_OP but not CC_SRC, so the flags after it are
+ * garbage (CF and OF of a SHL before it lost, in one probe) and a replay
+ * rotates in the wrong carry or sets the wrong byte.  The flags are taken
+ * at the code hook instead and put back with the other undo state
+ * (inflight(), undo()). */
+static bool rotc_mem(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i < 14 &&
+           (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf0 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
+            p[i] == 0x36 || p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x64 || p[i] == 0x65 || (p[i] & 0xf0) == 0x40))
+        i++;
+    if (i + 1 >= n)
+        return false;
+    uint8_t op = p[i], modrm = p[i + 1], digit = (modrm >> 3) & 7;
+    if (op == 0x0f)
+        return i + 2 < n && (p[i + 1] & 0xf0) == 0x90 && (p[i + 2] >> 6) != 3; /* SETcc m8 */
+    return (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) && (modrm >> 6) != 3 && (digit == 2 || digit == 3);
+}
+
 static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct vmf_vcpu_impl *v = user;
@@ -293,6 +318,8 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
             uc_emu_stop(uc);
             return;
         }
+        if (known && rotc_mem(p, size)) /* its flags as they are before it starts (rotc_mem) */
+            uc_reg_read(uc, UC_X86_REG_RFLAGS, &v->x86->undo_rflags);
     }
     v->icount++;
     v->cur_pc = address;
@@ -439,12 +466,21 @@ static struct inflight *inflight(vmf_vcpu *vcpu)
      * what they write (this first callback is their first access) so the
      * replay starts from the registers the instruction really had. */
     struct x86_vcpu *x = v->x86;
-    x->undo_valid = fl->xdecoded && fl->xacc.op == VMF_X86_OP_XCHG &&
-                    (fl->xacc.subop == VMF_X86_CMPXCHG8B || fl->xacc.subop == VMF_X86_CMPXCHG16B);
+    /* RCL/RCR m, SETcc m: by now Unicorn has overwritten its flag state, so
+     * the flags come from the code hook (rotc_mem), which saw the same
+     * bytes; RAX and RDX they leave alone, so restoring them is a no-op. */
+    bool rotc =
+        fl->xdecoded &&
+        ((fl->xacc.op == VMF_X86_OP_SHIFT && (fl->xacc.subop == VMF_X86_RCL || fl->xacc.subop == VMF_X86_RCR)) ||
+         fl->xacc.op == VMF_X86_OP_SETCC) &&
+        rotc_mem(fl->xbytes, avail);
+    x->undo_valid = rotc || (fl->xdecoded && fl->xacc.op == VMF_X86_OP_XCHG &&
+                             (fl->xacc.subop == VMF_X86_CMPXCHG8B || fl->xacc.subop == VMF_X86_CMPXCHG16B));
     if (x->undo_valid) {
         x->undo_rax = x86_gpr(v, VMF_X86_REG_RAX);
         x->undo_rdx = x86_gpr(v, VMF_X86_REG_RDX);
-        uc_reg_read(v->uc, UC_X86_REG_RFLAGS, &x->undo_rflags);
+        if (!rotc)
+            uc_reg_read(v->uc, UC_X86_REG_RFLAGS, &x->undo_rflags);
     }
     /* Likewise a 16-byte load into an XMM register is two 8-byte loads, and
      * the first half reaches the register before the second is read: keep
@@ -474,12 +510,22 @@ static void abort_insn(struct vmf_vcpu_impl *v, uint8_t outcome)
  * the 8-byte-aligned span around one: Unicorn loads an unaligned MMIO
  * operand as aligned pieces that cover it (QEMU's load_helper,
  * do_unaligned_access) and discards the bytes outside it, so such a byte is
- * no access of the guest's. */
-static bool access_window(const struct inflight *fl, uint64_t gpa, unsigned cb_size, uint64_t *a, unsigned *n)
+ * no access of the guest's.
+ * Only operands accessed in direction dir count (a read callback is never
+ * the store of a MOVS's destination, nor a write the load of its source):
+ * with overlapping operands, a MOVS whose destination started inside the
+ * source's window (or its aligned span) had its store split between two
+ * beats that never filled — the store was lost — and the bytes Unicorn reads
+ * around an unaligned source became a read of the destination
+ * (tests/test_x86_random.c, x86_random_regress). */
+static bool access_window(const struct inflight *fl, uint64_t gpa, unsigned cb_size, uint8_t dir, uint64_t *a,
+                          unsigned *n)
 {
     if (fl->xdecoded) {
         bool cover = false;
         for (unsigned j = 0; j < fl->xacc.nmem && j < 2; j++) {
+            if (fl->xacc.mem[j].access && !(fl->xacc.mem[j].access & dir))
+                continue;
             uint64_t base = fl->xea[j];
             unsigned size = fl->xacc.size;
             if (gpa - base < size) {
@@ -538,12 +584,20 @@ static bool serve(vmf_vcpu *vcpu, struct inflight *fl, vm_memory_reservation_t *
         return false;
     }
     fl->cur = (uint8_t)(b - fl->beats);
-    if (res->path == VMF_PATH_EXIT) {
+    /* The exit path replays the instruction after the handler ran, which
+     * needs an instruction the decoder knows.  One it does not model (x87,
+     * FXSAVE...) may be a C helper of Unicorn's that carries on after the
+     * stop: an x87 80-bit load still pushes, a store still pops, and the
+     * replay did it twice — FLD TBYTE from an exit-path reservation left the
+     * FPU stack one deeper, silently (tests/test_x86_random.c,
+     * x86_random_robust.unmodelled_instructions).  Its accesses are served
+     * in place, as on the fast path; the fault still says EXIT. */
+    if (res->path == VMF_PATH_EXIT && fl->xdecoded) {
         fl->xpending = (uint8_t)(fl->cur + 1);
         abort_insn(v, FAST_X86_EXIT_BEAT);
         return false;
     }
-    switch (fault_dispatch(vcpu, res, b, VMF_PATH_FAST)) {
+    switch (fault_dispatch(vcpu, res, b, res->path == VMF_PATH_EXIT ? VMF_PATH_EXIT : VMF_PATH_FAST)) {
     case DISPATCH_DONE:
         if (v->stop == STOP_MAP) {
             /* The handler changed the map (freed or mapped a reservation):
@@ -615,7 +669,7 @@ uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user
     for (unsigned i = 0; i < size;) {
         uint64_t a;
         unsigned n;
-        if (!access_window(fl, gpa + i, size - i, &a, &n)) {
+        if (!access_window(fl, gpa + i, size - i, VMF_ACCESS_READ, &a, &n)) {
             i++; /* a byte Unicorn reads around an unaligned operand and discards: 0 */
             continue;
         }
@@ -664,7 +718,7 @@ void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t valu
     for (unsigned i = 0; i < size;) {
         uint64_t a;
         unsigned n;
-        if (!access_window(fl, gpa + i, size - i, &a, &n)) {
+        if (!access_window(fl, gpa + i, size - i, VMF_ACCESS_WRITE, &a, &n)) {
             /* Unicorn stores an unaligned MMIO operand byte by byte, never
              * around it: should it, the store is Unicorn's own callback */
             a = gpa + i;
@@ -886,15 +940,17 @@ static void paging_exit(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     /* the access did not happen: the instruction is still to run, from the
      * start (its MMIO accesses too: the in-flight record goes) */
+    const uint8_t *p = code_bytes(v, v->cur_pc, 1);
+    size_t avail = p ? v->x86->code_size - (v->cur_pc - v->x86->code_base) : 0;
     if (v->fl.active && v->fl.pc == v->cur_pc && v->fl.icount == v->icount)
         undo(v); /* e.g. a 16-byte load whose first half came from a reservation */
+    else if (p && rotc_mem(p, avail > 15 ? 15 : avail)) /* RCL/RCR/SETcc: flags from the code hook (rotc_mem) */
+        uc_reg_write(v->uc, UC_X86_REG_RFLAGS, &v->x86->undo_rflags);
     v->icount--;
     x86_set_rip(v, v->cur_pc);
     v->fl.active = false;
-    const uint8_t *p = code_bytes(v, v->cur_pc, 1);
     if (p) {
         vmf_x86_access a;
-        size_t avail = v->x86->code_size - (v->cur_pc - v->x86->code_base);
         int st = x86_decode_cached(v->x86, v->cur_pc, p, avail > 15 ? 15 : avail, &a);
         if (st == VMF_OK && bounds_exit(vcpu, &a, exit))
             exit->inst_length = a.length;
@@ -1004,6 +1060,21 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
                     exit->u.exception.insn =
                         (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
                 x86_set_rip(v, v->cur_pc);
+                s = STEP_EXIT;
+            } else if (e == UC_ERR_FETCH_PROT) {
+                /* An instruction fetch from a reservation (a Unicorn MMIO
+                 * range): RIP is already there, and cur_pc is the jump that
+                 * went there.  Name the fetch and the reservation. */
+                uint64_t rip = x86_rip(v);
+                const struct region *r = NULL;
+                for (unsigned k = 0; k < 15 && !r; k++) {
+                    r = memmap_find(&vcpu->vm->impl->map, rip + k);
+                    if (r && r->kind != REGION_RESERVATION)
+                        r = NULL;
+                }
+                exit_error(exit, VMF_EUNSUPP, "instruction fetch at 0x%llx from %s, which cannot be executed",
+                           (unsigned long long)rip, r ? r->res->name : "a reservation");
+                exit->pc = rip;
                 s = STEP_EXIT;
             } else if (e != UC_ERR_OK) {
                 exit_error(exit, VMF_EUNICORN, "Unicorn stopped at rip 0x%llx: %s", (unsigned long long)v->cur_pc,

@@ -572,6 +572,15 @@ static uint64_t next_rng(struct vmf_vcpu_impl *v)
     return v->rng;
 }
 
+/* Whether every byte of [addr, addr + n) is RAM (a mapped reservation too). */
+static bool is_ram(const vmf_vcpu *vcpu, uint64_t addr, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!memmap_host(&vcpu->vm->impl->map, addr + i, 1))
+            return false;
+    return true;
+}
+
 static const char *exit_what(int code)
 {
     return vmf_exit_name(code);
@@ -644,6 +653,19 @@ static int handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
                     v->icount++;
                     return 0;
                 }
+            }
+            /* The element moves with uc_mem_read/uc_mem_write, which must
+             * see RAM: on a reservation (a Unicorn MMIO range) Unicorn calls
+             * its callback, outside any instruction — the fast path served
+             * it while the exit path lost it (OUTS sent 0, an INS element
+             * never reached the device).  Both refuse it now, alike
+             * (tests/test_x86_random.c, x86_random_regress). */
+            if (!is_ram(vcpu, exit->u.inout.addr, xi.io_bytes)) {
+                exit_error(exit, VMF_EUNSUPP, "%s at rip 0x%llx %s 0x%llx, which is not RAM",
+                           exit->u.inout.in ? "INS" : "OUTS", (unsigned long long)pc,
+                           exit->u.inout.in ? "writes" : "reads", (unsigned long long)exit->u.inout.addr);
+                exit->pc = pc;
+                return 1;
             }
             if (!exit->u.inout.in) {
                 uint8_t buf[4] = {0};
