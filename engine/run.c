@@ -436,6 +436,27 @@ static bool is_wait(const struct memmap *m, uint64_t pc)
     return w == 0xd503207fu /* wfi */ || w == 0xd503205fu /* wfe */;
 }
 
+bool run_slice_ends(struct vmf_vcpu_impl *v, vmf_exit *exit)
+{
+    if (v->suspend_how) { /* vmf_vcpu_request_suspend */
+        exit->exitcode = VMF_EXIT_SUSPENDED;
+        exit->u.suspended.how = v->suspend_how;
+        v->suspend_how = 0;
+        v->stop_requested = false;
+        return true;
+    }
+    if (v->stop_requested) {
+        v->stop_requested = false;
+        exit->exitcode = VMF_EXIT_STOP;
+        return true;
+    }
+    if (v->icount >= v->budget) {
+        exit->exitcode = VMF_EXIT_BUDGET;
+        return true;
+    }
+    return false;
+}
+
 int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
 {
     if (!vcpu || !vcpu->impl || !exit)
@@ -468,22 +489,8 @@ int vmf_run(vmf_vcpu *vcpu, uint64_t max_insns, vmf_exit *exit)
             goto out;
     }
     for (;;) {
-        if (v->suspend_how) { /* vmf_vcpu_request_suspend */
-            exit->exitcode = VMF_EXIT_SUSPENDED;
-            exit->u.suspended.how = v->suspend_how;
-            v->suspend_how = 0;
-            v->stop_requested = false;
+        if (run_slice_ends(v, exit))
             break;
-        }
-        if (v->stop_requested) {
-            v->stop_requested = false;
-            exit->exitcode = VMF_EXIT_STOP;
-            break;
-        }
-        if (v->icount >= v->budget) {
-            exit->exitcode = VMF_EXIT_BUDGET;
-            break;
-        }
         /* stop exactly at the next timer deadline, so its interrupt is on time */
         uint64_t deadline = vmf_vcpu_next_deadline(vcpu);
         v->limit = deadline < v->budget ? deadline : v->budget;

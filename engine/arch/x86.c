@@ -973,22 +973,8 @@ int x86_run(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     x86_exit_resumed(vcpu);
     for (;;) {
-        if (v->suspend_how) { /* vmf_vcpu_request_suspend */
-            exit->exitcode = VMF_EXIT_SUSPENDED;
-            exit->u.suspended.how = v->suspend_how;
-            v->suspend_how = 0;
-            v->stop_requested = false;
+        if (run_slice_ends(v, exit))
             break;
-        }
-        if (v->stop_requested) {
-            v->stop_requested = false;
-            exit->exitcode = VMF_EXIT_STOP;
-            break;
-        }
-        if (v->icount >= v->budget) {
-            exit->exitcode = VMF_EXIT_BUDGET;
-            break;
-        }
         v->limit = v->budget;
         /* A handler changed the map while serving an access of the
          * instruction about to be replayed: Unicorn keeps the map it started
