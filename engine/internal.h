@@ -107,9 +107,9 @@ struct inflight {
     /* x86-64: the decoded instruction, its bytes and its memory operands' addresses */
     vmf_x86_access xacc;
     uint8_t xbytes[15];
-    bool xdecoded;      /* xacc holds a decode (else beats follow Unicorn's callbacks) */
-    uint64_t xea[2];    /* address of mem[0], mem[1] */
-    uint8_t xpending;   /* exit path: the beat waiting for its handler outside Unicorn, +1 */
+    bool xdecoded;    /* xacc holds a decode (else beats follow Unicorn's callbacks) */
+    uint64_t xea[2];  /* address of mem[0], mem[1] */
+    uint8_t xpending; /* exit path: the beat waiting for its handler outside Unicorn, +1 */
     uint64_t addr, new_base;
     uint8_t nbeats, cur;
     struct beat beats[VMF_MAX_BEATS];
@@ -217,7 +217,7 @@ struct vmf_vm_impl {
     void *ppi_cookie;
     vmf_exception_observer_fn exc_observer;
     void *exc_cookie;
-    uint8_t psci; /* enum vmf_psci_conduit */
+    uint8_t psci;       /* enum vmf_psci_conduit */
     struct x86_vm *x86; /* x86-64: dispatch tables (arch/x86_exits.c) */
     uint64_t irq_levels[VMF_IRQ_LINES / 64];
     char name[64];

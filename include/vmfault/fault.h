@@ -37,8 +37,8 @@ typedef struct vmf_fault {
     uint8_t result;     /* enum vmf_fault_result, once the handler returned */
     uint32_t insn_word; /* the instruction (AArch64; x86-64: its first 4 bytes, little-endian) */
     vm_memory_reservation_t *reservation;
-    vmf_arm64_access insn; /* decoded instruction (AArch64; always filled by the engine) */
-    vmf_x86_access x86;    /* decoded instruction (x86-64; always filled by the engine) */
+    vmf_arm64_access insn;  /* decoded instruction (AArch64; always filled by the engine) */
+    vmf_x86_access x86;     /* decoded instruction (x86-64; always filled by the engine) */
     uint8_t insn_bytes[15]; /* x86-64: the instruction's bytes (x86.length of them) */
     /* x86-64: the exit qualification of the EPT violation (SDM "Exit Qualification for EPT
      * Violations"): bit 0 data read, 1 data write, 2 instruction fetch, 3-5 the GPA's
