@@ -302,7 +302,20 @@ uint64_t x86_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user
 void x86_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user);
 /* Decode and dispatch the intercepted instruction at cur_pc: 1 to leave vmf_run with *exit. */
 int x86_handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit);
-/* Classify the instruction at p (0: not an intercepted one) and give its
+/* x86_exit_kind for RCL/RCR with a memory operand (C0 C1 D0-D3 /2 /3, mod != 3) and SETcc
+ * m8 (0F 90-9F, mod != 3).  Unicorn computes the flags into its CC_SRC before
+ * the access (QEMU's gen_rotc_rm_T1, and gen_prepare_cc's slow paths for
+ * O, BE, P, L, LE, and S and Z at the start of a block), and RCL/RCR's helper
+ * writes the new flags there before the store; an abort in a callback
+ * restores Unicorn's lazy CC_OP but not CC_SRC, so the flags after it are
+ * garbage (CF and OF of a SHL before it lost, in one probe) and a replay
+ * rotates in the wrong carry or sets the wrong byte.  The flags are taken
+ * at the code hook instead and put back with the other undo state
+ * (inflight(), undo()). */
+#define X86_KEEP_FLAGS (-1)
+
+/* Classify the instruction at p (0: not an intercepted one, X86_KEEP_FLAGS,
+ * else the intercepted kind) and give its
  * length; `exact`: n is its length (from Unicorn), else n bytes are available. */
 int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len);
 

@@ -248,31 +248,6 @@ static const uint8_t *code_bytes(struct vmf_vcpu_impl *v, uint64_t pc, uint32_t 
     return NULL;
 }
 
-/* RCL/RCR with a memory operand (C0 C1 D0-D3 /2 /3, mod != 3) and SETcc
- * m8 (0F 90-9F, mod != 3).  Unicorn computes the flags into its CC_SRC before
- * the access (QEMU's gen_rotc_rm_T1, and gen_prepare_cc's slow paths for
- * O, BE, P, L, LE, and S and Z at the start of a block), and RCL/RCR's helper
- * writes the new flags there before the store; an abort in a callback
- * restores Unicorn's lazy CC_OP but not CC_SRC, so the flags after it are
- * garbage (CF and OF of a SHL before it lost, in one probe) and a replay
- * rotates in the wrong carry or sets the wrong byte.  The flags are taken
- * at the code hook instead and put back with the other undo state
- * (inflight(), undo()). */
-static bool rotc_mem(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && i < 14 &&
-           (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf0 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
-            p[i] == 0x36 || p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x64 || p[i] == 0x65 || (p[i] & 0xf0) == 0x40))
-        i++;
-    if (i + 1 >= n)
-        return false;
-    uint8_t op = p[i], modrm = p[i + 1], digit = (modrm >> 3) & 7;
-    if (op == 0x0f)
-        return i + 2 < n && (p[i + 1] & 0xf0) == 0x90 && (p[i + 2] >> 6) != 3; /* SETcc m8 */
-    return (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) && (modrm >> 6) != 3 && (digit == 2 || digit == 3);
-}
-
 static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct vmf_vcpu_impl *v = user;
@@ -311,14 +286,15 @@ static void code_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user
             avail = v->x86->code_size - (address - v->x86->code_base);
             avail = avail > 15 ? 15 : avail;
         }
-        if (x86_exit_kind(p, avail, known, &len)) {
+        int kind = x86_exit_kind(p, avail, known, &len);
+        if (kind > 0) {
             v->stop = STOP_X86_EXIT; /* not executed, not counted: x86_exits.c emulates it */
             v->cur_pc = address;
             v->x86->exit_len = len;
             uc_emu_stop(uc);
             return;
         }
-        if (known && rotc_mem(p, size)) /* its flags as they are before it starts (rotc_mem) */
+        if (kind == X86_KEEP_FLAGS) /* RCL/RCR m, SETcc m: the flags before it starts (internal.h) */
             uc_reg_read(uc, UC_X86_REG_RFLAGS, &v->x86->undo_rflags);
     }
     v->icount++;
@@ -467,13 +443,12 @@ static struct inflight *inflight(vmf_vcpu *vcpu)
      * replay starts from the registers the instruction really had. */
     struct x86_vcpu *x = v->x86;
     /* RCL/RCR m, SETcc m: by now Unicorn has overwritten its flag state, so
-     * the flags come from the code hook (rotc_mem), which saw the same
+     * the flags come from the code hook (X86_KEEP_FLAGS), which saw the same
      * bytes; RAX and RDX they leave alone, so restoring them is a no-op. */
     bool rotc =
         fl->xdecoded &&
         ((fl->xacc.op == VMF_X86_OP_SHIFT && (fl->xacc.subop == VMF_X86_RCL || fl->xacc.subop == VMF_X86_RCR)) ||
-         fl->xacc.op == VMF_X86_OP_SETCC) &&
-        rotc_mem(fl->xbytes, avail);
+         fl->xacc.op == VMF_X86_OP_SETCC);
     x->undo_valid = rotc || (fl->xdecoded && fl->xacc.op == VMF_X86_OP_XCHG &&
                              (fl->xacc.subop == VMF_X86_CMPXCHG8B || fl->xacc.subop == VMF_X86_CMPXCHG16B));
     if (x->undo_valid) {
@@ -944,7 +919,8 @@ static void paging_exit(vmf_vcpu *vcpu, vmf_exit *exit)
     size_t avail = p ? v->x86->code_size - (v->cur_pc - v->x86->code_base) : 0;
     if (v->fl.active && v->fl.pc == v->cur_pc && v->fl.icount == v->icount)
         undo(v); /* e.g. a 16-byte load whose first half came from a reservation */
-    else if (p && rotc_mem(p, avail > 15 ? 15 : avail)) /* RCL/RCR/SETcc: flags from the code hook (rotc_mem) */
+    else if (p && x86_exit_kind(p, avail > 15 ? 15 : avail, false, &(uint8_t){0}) == X86_KEEP_FLAGS)
+        /* RCL/RCR/SETcc: flags from the code hook */
         uc_reg_write(v->uc, UC_X86_REG_RFLAGS, &v->x86->undo_rflags);
     v->icount--;
     x86_set_rip(v, v->cur_pc);

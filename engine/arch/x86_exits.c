@@ -256,13 +256,14 @@ static int parse(const uint8_t *p, size_t n, struct xinsn *x)
  * several), 0 anything else — most instructions stop at their first byte. */
 #define PFX 1
 #define OPC 2
+#define FLG 3 /* C0 C1 D0-D3: the shift group, whose RCL/RCR m keep their flags (X86_KEEP_FLAGS) */
 static const uint8_t first_byte[256] = {
-    [0x26] = PFX, [0x2e] = PFX, [0x36] = PFX, [0x3e] = PFX, [0x64] = PFX, [0x65] = PFX, [0x66] = PFX,
-    [0x67] = PFX, [0xf0] = PFX, [0xf2] = PFX, [0xf3] = PFX, [0x40] = PFX, [0x41] = PFX, [0x42] = PFX,
-    [0x43] = PFX, [0x44] = PFX, [0x45] = PFX, [0x46] = PFX, [0x47] = PFX, [0x48] = PFX, [0x49] = PFX,
-    [0x4a] = PFX, [0x4b] = PFX, [0x4c] = PFX, [0x4d] = PFX, [0x4e] = PFX, [0x4f] = PFX, [0x0f] = OPC,
-    [0xf4] = OPC, [0xe4] = OPC, [0xe5] = OPC, [0xe6] = OPC, [0xe7] = OPC, [0xec] = OPC, [0xed] = OPC,
-    [0xee] = OPC, [0xef] = OPC, [0x6c] = OPC, [0x6d] = OPC, [0x6e] = OPC, [0x6f] = OPC,
+    [0x26] = PFX, [0x2e] = PFX, [0x36] = PFX, [0x3e] = PFX, [0x64] = PFX, [0x65] = PFX, [0x66] = PFX, [0x67] = PFX,
+    [0xf0] = PFX, [0xf2] = PFX, [0xf3] = PFX, [0x40] = PFX, [0x41] = PFX, [0x42] = PFX, [0x43] = PFX, [0x44] = PFX,
+    [0x45] = PFX, [0x46] = PFX, [0x47] = PFX, [0x48] = PFX, [0x49] = PFX, [0x4a] = PFX, [0x4b] = PFX, [0x4c] = PFX,
+    [0x4d] = PFX, [0x4e] = PFX, [0x4f] = PFX, [0x0f] = OPC, [0xf4] = OPC, [0xe4] = OPC, [0xe5] = OPC, [0xe6] = OPC,
+    [0xe7] = OPC, [0xec] = OPC, [0xed] = OPC, [0xee] = OPC, [0xef] = OPC, [0x6c] = OPC, [0x6d] = OPC, [0x6e] = OPC,
+    [0x6f] = OPC, [0xc0] = FLG, [0xc1] = FLG, [0xd0] = FLG, [0xd1] = FLG, [0xd2] = FLG, [0xd3] = FLG,
 };
 
 int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len)
@@ -270,11 +271,18 @@ int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len)
     size_t i = 0;
     while (i < n && first_byte[p[i]] == PFX)
         i++;
-    if (i >= n || first_byte[p[i]] != OPC)
+    if (i >= n || !first_byte[p[i]])
         return XK_NONE;
+    if (first_byte[p[i]] == FLG) { /* RCL /2, RCR /3 with a memory operand */
+        unsigned digit = i + 1 < n ? (p[i + 1] >> 3) & 7u : 0;
+        return i + 1 < n && (p[i + 1] >> 6) != 3 && (digit == 2 || digit == 3) ? X86_KEEP_FLAGS : XK_NONE;
+    }
     struct xinsn x;
-    if (!parse(p, n, &x) || (exact && x.len != n))
-        return XK_NONE;
+    if (!parse(p, n, &x) || (exact && x.len != n)) {
+        /* 0F 9x: SETcc, whose memory form keeps its flags too */
+        bool setcc_mem = p[i] == 0x0f && i + 2 < n && (p[i + 1] & 0xf0) == 0x90 && (p[i + 2] >> 6) != 3;
+        return setcc_mem ? X86_KEEP_FLAGS : XK_NONE;
+    }
     *len = x.len;
     return x.kind;
 }
