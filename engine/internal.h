@@ -322,6 +322,9 @@ int x86_exit_kind(const uint8_t *p, size_t n, bool exact, uint8_t *len);
 /* ---- run loop helpers (run.c) ------------------------------------------------- */
 
 int vcpu_sync_maps(vmf_vcpu *vcpu);
+/* The vCPU's next random number (RNDR, RDRAND, RDSEED): a fixed-seed
+ * xorshift64, never host entropy. */
+uint64_t vcpu_random(struct vmf_vcpu_impl *v);
 /* Before each slice of a run loop (both backends): a suspend or stop request
  * or the used-up budget ends the run; true with *exit filled then. */
 bool run_slice_ends(struct vmf_vcpu_impl *v, vmf_exit *exit);

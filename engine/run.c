@@ -436,6 +436,14 @@ static bool is_wait(const struct memmap *m, uint64_t pc)
     return w == 0xd503207fu /* wfi */ || w == 0xd503205fu /* wfe */;
 }
 
+uint64_t vcpu_random(struct vmf_vcpu_impl *v)
+{
+    v->rng ^= v->rng << 13;
+    v->rng ^= v->rng >> 7;
+    v->rng ^= v->rng << 17;
+    return v->rng;
+}
+
 bool run_slice_ends(struct vmf_vcpu_impl *v, vmf_exit *exit)
 {
     if (v->suspend_how) { /* vmf_vcpu_request_suspend */

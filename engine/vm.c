@@ -98,6 +98,10 @@ int vmf_vcpu_create(vmf_vm *vm, vmf_vcpu **out)
     v->impl = impl;
     impl->map_gen = UINT64_MAX; /* force the first sync */
     impl->map = &vm->impl->map;
+    impl->limit = UINT64_MAX;
+    impl->rng = 0x9e3779b97f4a7c15ull ^ v->vcpu_id; /* RNDR/RDRAND: fixed per vCPU */
+    impl->bpt = VMF_BPT_NONE;
+    impl->self = v;
     int st = vm->impl->arch == VMF_ARCH_X86_64 ? x86_vcpu_init(v) : arm64_vcpu_init(v);
     if (st) {
         free(impl);

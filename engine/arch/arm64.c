@@ -216,10 +216,7 @@ static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
     } else if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 14 && cp->crm == 0 && (cp->op2 == 1 || cp->op2 == 2)) {
         value = v->icount; /* CNTPCT_EL0 (op2 1), CNTVCT_EL0 (op2 2) */
     } else if (cp->op0 == 3 && cp->op1 == 3 && cp->crn == 2 && cp->crm == 4 && cp->op2 <= 1) {
-        v->rng ^= v->rng << 13; /* RNDR, RNDRRS: succeed (NZCV = 0) with the next value */
-        v->rng ^= v->rng >> 7;
-        v->rng ^= v->rng << 17;
-        value = v->rng;
+        value = vcpu_random(v); /* RNDR, RNDRRS: succeed (NZCV = 0) with the next value */
         uint64_t nzcv = 0;
         uc_reg_write(uc, UC_ARM64_REG_NZCV, &nzcv);
     } else {
@@ -255,10 +252,6 @@ int arm64_vcpu_init(vmf_vcpu *vcpu)
         v->uc = NULL;
         return VMF_EUNICORN;
     }
-    v->limit = UINT64_MAX;
-    v->rng = 0x9e3779b97f4a7c15ull ^ vcpu->vcpu_id;
-    v->bpt = VMF_BPT_NONE;
-    v->self = vcpu;
     return VMF_OK;
 }
 

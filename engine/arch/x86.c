@@ -344,10 +344,6 @@ int x86_vcpu_init(vmf_vcpu *vcpu)
     }
     uint64_t rflags = 0x2;
     uc_reg_write(v->uc, UC_X86_REG_RFLAGS, &rflags);
-    v->limit = UINT64_MAX;
-    v->rng = 0x9e3779b97f4a7c15ull ^ vcpu->vcpu_id;
-    v->bpt = VMF_BPT_NONE;
-    v->self = vcpu;
     v->x86->code_gen = UINT64_MAX;
     return VMF_OK;
 }

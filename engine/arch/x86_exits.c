@@ -572,14 +572,6 @@ int vmf_x86_default_handler(vmf_vcpu *vcpu, vmf_exit *exit)
 
 /* ---- the dispatcher ---------------------------------------------------------------------------- */
 
-static uint64_t next_rng(struct vmf_vcpu_impl *v)
-{
-    v->rng ^= v->rng << 13;
-    v->rng ^= v->rng >> 7;
-    v->rng ^= v->rng << 17;
-    return v->rng;
-}
-
 /* Whether every byte of [addr, addr + n) is RAM (a mapped reservation too). */
 static bool is_ram(const vmf_vcpu *vcpu, uint64_t addr, unsigned n)
 {
@@ -587,11 +579,6 @@ static bool is_ram(const vmf_vcpu *vcpu, uint64_t addr, unsigned n)
         if (!memmap_host(&vcpu->vm->impl->map, addr + i, 1))
             return false;
     return true;
-}
-
-static const char *exit_what(int code)
-{
-    return vmf_exit_name(code);
 }
 
 static int handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
@@ -630,7 +617,7 @@ static int handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
     }
     case XK_RDRAND:
     case XK_RDSEED: {
-        uint64_t r = next_rng(v);
+        uint64_t r = vcpu_random(v);
         vmf_x86_write_gpr(vcpu, xi.reg, xi.opsize, false, r);
         uint64_t fl = 0;
         uc_reg_read(v->uc, UC_X86_REG_RFLAGS, &fl);
@@ -764,7 +751,7 @@ static int handle_exit_insn(vmf_vcpu *vcpu, vmf_exit *exit)
         return 1;
     default: {
         int code_x = exit->exitcode;
-        exit_error(exit, VMF_EHANDLER, "the %s exit handler at rip 0x%llx returned %s", exit_what(code_x),
+        exit_error(exit, VMF_EHANDLER, "the %s exit handler at rip 0x%llx returned %s", vmf_exit_name(code_x),
                    (unsigned long long)pc, r == VMF_X86_ERROR ? "VMF_X86_ERROR" : "a value that is not a result");
         exit->pc = pc;
         x->cur_valid = false;
