@@ -1496,6 +1496,19 @@ static int apply_regs(struct ctx *c, const struct ynode *n, const char *key, str
     return 0;
 }
 
+/* Entry i of a list of mappings ("events[3]"): visited, a mapping, its keys
+ * among `keys` (f); `where` names it for the caller's own errors. */
+static int list_entry(struct ctx *c, const struct ynode *e, const char *list, size_t i, const char *const *keys,
+                      size_t nkeys, char *where, size_t wlen, struct fields *f)
+{
+    snprintf(where, wlen, "%s[%zu]", list, i);
+    if (visit(c, e))
+        return -1;
+    if (e->kind != YK_MAP)
+        return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
+    return get_fields(c, e, where, keys, nkeys, f);
+}
+
 static int apply_events(struct ctx *c, const struct ynode *n)
 {
     static const char *const keys[] = {"at", "irq", "level"};
@@ -1507,12 +1520,7 @@ static int apply_events(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "events[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 3, &f))
+        if (list_entry(c, e, "events", i, keys, 3, where, sizeof where, &f))
             return -1;
         if (s->nevents == SCN_MAX_EVENTS)
             return fail_at(c, e, "too many events (max %d)", SCN_MAX_EVENTS);
@@ -1581,12 +1589,7 @@ static int apply_faults(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "expect.faults[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 6, &f))
+        if (list_entry(c, e, "expect.faults", i, keys, 6, where, sizeof where, &f))
             return -1;
         if (s->nfaults == SCN_MAX_FAULTS)
             return fail_at(c, e, "too many faults (max %d)", SCN_MAX_FAULTS);
@@ -1639,12 +1642,7 @@ static int apply_expect_memory(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "expect.memory[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 2, &f))
+        if (list_entry(c, e, "expect.memory", i, keys, 2, where, sizeof where, &f))
             return -1;
         if (s->nexpect_mem == SCN_MAX_MEMORY)
             return fail_at(c, e, "too many memory expectations (max %d)", SCN_MAX_MEMORY);
@@ -1753,12 +1751,7 @@ static int apply_xexits(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "expect.exits[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, X_NKEYS, &f))
+        if (list_entry(c, e, "expect.exits", i, keys, X_NKEYS, where, sizeof where, &f))
             return -1;
         if (s->nxexits == SCN_MAX_XEXITS)
             return fail_at(c, e, "too many exits (max %d)", SCN_MAX_XEXITS);
@@ -2059,12 +2052,7 @@ static int apply_cpuid(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "x86.cpuid[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 6, &f))
+        if (list_entry(c, e, "x86.cpuid", i, keys, 6, where, sizeof where, &f))
             return -1;
         if (!f.v[0])
             return fail_at(c, e, "cpuid entry needs 'leaf'");
@@ -2107,12 +2095,7 @@ static int apply_msrs(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "x86.msrs[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 2, &f))
+        if (list_entry(c, e, "x86.msrs", i, keys, 2, where, sizeof where, &f))
             return -1;
         if (!f.v[0])
             return fail_at(c, e, "msr entry needs 'msr'");
@@ -2155,12 +2138,7 @@ static int apply_vmcalls(struct ctx *c, const struct ynode *n)
         const struct ynode *e = n->kids[i];
         char where[48];
         struct fields f;
-        snprintf(where, sizeof where, "x86.vmcalls[%zu]", i);
-        if (visit(c, e))
-            return -1;
-        if (e->kind != YK_MAP)
-            return fail_at(c, e, "%s must be a mapping, not %s", where, kind_desc(e));
-        if (get_fields(c, e, where, keys, 4, &f))
+        if (list_entry(c, e, "x86.vmcalls", i, keys, 4, where, sizeof where, &f))
             return -1;
         if (!f.v[0])
             return fail_at(c, e, "vmcall entry needs 'nr' (the call number the guest puts in RAX)");
