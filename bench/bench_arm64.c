@@ -32,6 +32,8 @@
 
 #include "vmfault/vmfault.h"
 
+#include "harness.h"
+
 /* ---- guest layout ------------------------------------------------------------------------ */
 
 #define RAM_BASE 0x40000000ull
@@ -127,102 +129,7 @@ static void guest_bytes(uint8_t code[sizeof(guest_code)], uint8_t data[8])
 
 /* ---- options, results, errors ----------------------------------------------------------- */
 
-#define MAX_REPS 100
-#define MAX_FIGURES 24
-
-struct opts {
-    bool quick;
-    bool yaml;
-    unsigned reps;
-};
-
-struct figure {
-    const char *name;
-    const char *unit; /* "ns/access", "ns/fault", "ns/insn", "ns/call" */
-    const char *what;
-    double ns;      /* median, per unit */
-    uint64_t count; /* units per repetition */
-};
-
-struct results {
-    struct figure fig[MAX_FIGURES];
-    size_t n;
-};
-
-static int fail(const char *figure, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(const char *figure, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "bench_arm64: %s: ", figure);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return -1;
-}
-
-static int now_ns(uint64_t *t)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return -1;
-    *t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* One repetition: run the work once and put its wall time in *ns. */
-typedef int (*rep_fn)(void *ctx, uint64_t *ns);
-
-/* 1 warm-up + opts->reps timed repetitions; record the median per unit. */
-static int measure(const struct opts *o, struct results *res, const char *name, const char *unit, const char *what,
-                   uint64_t count, rep_fn fn, void *ctx)
-{
-    if (res->n >= MAX_FIGURES)
-        return fail(name, "too many figures");
-    double t[MAX_REPS];
-    uint64_t ns;
-    if (fn(ctx, &ns))
-        return -1;
-    for (unsigned i = 0; i < o->reps; i++) {
-        if (fn(ctx, &ns))
-            return -1;
-        t[i] = (double)ns / (double)count;
-    }
-    qsort(t, o->reps, sizeof(t[0]), cmp_double);
-    double median = o->reps % 2 ? t[o->reps / 2] : (t[o->reps / 2 - 1] + t[o->reps / 2]) / 2.0;
-    res->fig[res->n++] = (struct figure){.name = name, .unit = unit, .what = what, .ns = median, .count = count};
-    return 0;
-}
-
-static int add_derived(struct results *res, const char *name, const char *unit, const char *what, double ns,
-                       uint64_t count)
-{
-    if (res->n >= MAX_FIGURES)
-        return fail(name, "too many figures");
-    res->fig[res->n++] = (struct figure){.name = name, .unit = unit, .what = what, .ns = ns, .count = count};
-    return 0;
-}
-
-static const struct figure *find_figure(const struct results *res, const char *name)
-{
-    for (size_t i = 0; i < res->n; i++)
-        if (!strcmp(res->fig[i].name, name))
-            return &res->fig[i];
-    return NULL;
-}
-
-static uint64_t scaled(const struct opts *o, uint64_t full)
-{
-    uint64_t n = o->quick ? full / 10 : full;
-    return n ? n : 1;
-}
+const char bench_program[] = "bench_arm64";
 
 /* ---- vmfault guests ------------------------------------------------------------------------- */
 

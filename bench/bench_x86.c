@@ -35,6 +35,8 @@
 
 #include "vmfault/vmfault.h"
 
+#include "harness.h"
+
 /* ---- guest layout ------------------------------------------------------------------------ */
 
 #define RAM_BASE 0x100000ull
@@ -252,128 +254,7 @@ static uint64_t width_mask(unsigned bytes)
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
 
-/* ---- options, results, errors ----------------------------------------------------------- */
-
-#define MAX_REPS 100
-#define MAX_FIGURES 40
-#define MAX_SKIPS 8
-
-struct opts {
-    bool quick;
-    bool yaml;
-    unsigned reps;
-    const char *skip[MAX_SKIPS]; /* --skip NAME: figures not measured (printed as skipped) */
-    unsigned nskip;
-};
-
-struct figure {
-    const char *name;
-    const char *unit; /* "ns/op", "ns/insn", "ns/call" */
-    const char *what;
-    double ns;      /* median, per unit */
-    uint64_t count; /* units per repetition */
-};
-
-struct results {
-    struct figure fig[MAX_FIGURES];
-    size_t n;
-    const char *skipped[MAX_SKIPS];
-    size_t nskipped;
-    double clock_cold_ns; /* the clock_gettime pair subtracted from decode_cold */
-};
-
-static int fail(const char *figure, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(const char *figure, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "bench_x86: %s: ", figure);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return -1;
-}
-
-static int now_ns(uint64_t *t)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return -1;
-    *t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t, unsigned n)
-{
-    qsort(t, n, sizeof(t[0]), cmp_double);
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
-}
-
-/* One repetition: run the work once and put its wall time in *ns. */
-typedef int (*rep_fn)(void *ctx, uint64_t *ns);
-
-/* 1 warm-up + opts->reps timed repetitions; record the median per unit. */
-static bool skipped(const struct opts *o, const char *name)
-{
-    for (unsigned i = 0; i < o->nskip; i++)
-        if (!strcmp(o->skip[i], name))
-            return true;
-    return false;
-}
-
-static int measure(const struct opts *o, struct results *res, const char *name, const char *unit, const char *what,
-                   uint64_t count, rep_fn fn, void *ctx)
-{
-    if (skipped(o, name)) {
-        if (res->nskipped < MAX_SKIPS)
-            res->skipped[res->nskipped++] = name;
-        return 0;
-    }
-    if (res->n >= MAX_FIGURES)
-        return fail(name, "too many figures");
-    double t[MAX_REPS];
-    uint64_t ns;
-    if (fn(ctx, &ns))
-        return -1;
-    for (unsigned i = 0; i < o->reps; i++) {
-        if (fn(ctx, &ns))
-            return -1;
-        t[i] = (double)ns / (double)count;
-    }
-    res->fig[res->n++] =
-        (struct figure){.name = name, .unit = unit, .what = what, .ns = median(t, o->reps), .count = count};
-    return 0;
-}
-
-static int add_derived(struct results *res, const char *name, const char *unit, const char *what, double ns,
-                       uint64_t count)
-{
-    if (res->n >= MAX_FIGURES)
-        return fail(name, "too many figures");
-    res->fig[res->n++] = (struct figure){.name = name, .unit = unit, .what = what, .ns = ns, .count = count};
-    return 0;
-}
-
-static const struct figure *find_figure(const struct results *res, const char *name)
-{
-    for (size_t i = 0; i < res->n; i++)
-        if (!strcmp(res->fig[i].name, name))
-            return &res->fig[i];
-    return NULL;
-}
-
-static uint64_t scaled(const struct opts *o, uint64_t full)
-{
-    uint64_t n = o->quick ? full / 10 : full;
-    return n ? n : 1;
-}
+const char bench_program[] = "bench_x86";
 
 /* ---- vmfault guests ------------------------------------------------------------------------- */
 
